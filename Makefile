@@ -1,0 +1,52 @@
+# One entry point for people and CI. `make build` builds the warehouse on the embedded DuckDB;
+# `make test` runs everything CI checks. Both start from nothing but Python 3.11.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+SAMPLE := data/sample
+PEOPLE ?= 5000
+CI_DIR := target/ci
+
+export DBT_PROFILES_DIR := $(CURDIR)
+export UNIFIED_SEGMENTS_DUCKDB_PATH ?= warehouse.duckdb
+
+.PHONY: build test install sample lint ci-build pytest clean
+
+build: install sample  ## create the venv, generate the sample data, load it and run dbt build
+	$(BIN)/python scripts/load_raw.py $(SAMPLE)/raw
+	$(BIN)/dbt build
+	@echo
+	@echo "Warehouse: $(abspath $(UNIFIED_SEGMENTS_DUCKDB_PATH))"
+	@echo "Try:       $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(UNIFIED_SEGMENTS_DUCKDB_PATH)', read_only=True).sql('select quarantine_reason, count(*) from staging.stg_tracking__events_quarantined group by 1 order by 2 desc'))\""
+
+test: install lint ci-build pytest  ## everything CI checks
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+sample: $(SAMPLE)/metadata.json
+
+$(SAMPLE)/metadata.json: | install
+	$(BIN)/python scripts/generate_data.py --out $(SAMPLE) --people $(PEOPLE)
+
+lint: install  ## sqlfluff on every model, ruff on the Python
+	$(BIN)/ruff check scripts tests
+	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/lint.duckdb $(BIN)/sqlfluff lint models
+
+ci-build: install sample  ## dbt build with every data and unit test on a fresh throw-away database
+	rm -rf $(CI_DIR) && mkdir -p $(CI_DIR)
+	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/warehouse.duckdb $(BIN)/python scripts/load_raw.py $(SAMPLE)/raw
+	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/warehouse.duckdb $(BIN)/dbt build --target-path $(CI_DIR)/dbt
+
+pytest: install
+	$(BIN)/pytest
+
+clean:  ## remove the warehouse, generated data and build outputs (keeps the venv)
+	rm -rf target logs data warehouse.duckdb warehouse.duckdb.wal

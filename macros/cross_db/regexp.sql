@@ -1,0 +1,33 @@
+{#- Regular expressions differ by engine in name and flags. Patterns passed here stay inside the
+    subset RE2 (DuckDB), POSIX ARE (PostgreSQL) and Java (Spark) agree on: no backslashes
+    (Spark string literals eat them), [0-9] rather than \d, [.] rather than \.  -#}
+
+{% macro regexp_matches(expr, pattern) -%}
+    {{ return(adapter.dispatch('regexp_matches', 'unified_segments')(expr, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regexp_matches(expr, pattern) -%}
+    regexp_matches({{ expr }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro postgres__regexp_matches(expr, pattern) -%}
+    ({{ expr }} ~ '{{ pattern }}')
+{%- endmacro %}
+
+{% macro spark__regexp_matches(expr, pattern) -%}
+    ({{ expr }} rlike '{{ pattern }}')
+{%- endmacro %}
+
+
+{% macro regexp_replace_all(expr, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regexp_replace_all', 'unified_segments')(expr, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__regexp_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g')
+{%- endmacro %}
+
+{#- Spark replaces every match by default and takes no flags argument. -#}
+{% macro spark__regexp_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}')
+{%- endmacro %}

@@ -1,0 +1,99 @@
+{#- Casts that return null instead of failing the build, so a bad value becomes a quarantine
+    reason. Integers and decimals are guarded by a pattern (portable, and stricter than a cast:
+    '2.5' is not an integer, '1e3' is not a price). Timestamps and dates need the engine's own
+    parser, so they are dispatched. -#}
+
+{% macro safe_cast_integer(expr) -%}
+    {{ return(adapter.dispatch('safe_cast_integer', 'unified_segments')(expr)) }}
+{%- endmacro %}
+
+{% macro default__safe_cast_integer(expr) -%}
+    case
+        when {{ unified_segments.regexp_matches('trim(' ~ expr ~ ')', '^[+-]?[0-9]{1,9}$') }}
+            then cast(trim({{ expr }}) as integer)
+    end
+{%- endmacro %}
+
+
+{% macro safe_cast_decimal(expr) -%}
+    {{ return(adapter.dispatch('safe_cast_decimal', 'unified_segments')(expr)) }}
+{%- endmacro %}
+
+{% macro default__safe_cast_decimal(expr) -%}
+    case
+        when {{ unified_segments.regexp_matches('trim(' ~ expr ~ ')', '^[+-]?([0-9]{1,15}([.][0-9]*)?|[.][0-9]+)$') }}
+            then cast(trim({{ expr }}) as decimal(18, 2))
+    end
+{%- endmacro %}
+
+
+{#- Parses ISO-8601 text with or without a UTC offset; returns a UTC timestamp without time zone.
+    Text without an offset is read as UTC (the profiles pin the session time zone to UTC). -#}
+{% macro safe_cast_timestamp_utc(expr) -%}
+    {{ return(adapter.dispatch('safe_cast_timestamp_utc', 'unified_segments')(expr)) }}
+{%- endmacro %}
+
+{% macro default__safe_cast_timestamp_utc(expr) -%}
+    {{ exceptions.raise_compiler_error("safe_cast_timestamp_utc has no implementation for adapter '" ~ target.type ~ "' (macros/cross_db/safe_cast.sql)") }}
+{%- endmacro %}
+
+{#- A cast straight to timestamp would drop the offset; going through timestamptz honours it. -#}
+{% macro duckdb__safe_cast_timestamp_utc(expr) -%}
+    timezone('UTC', try_cast(trim({{ expr }}) as timestamptz))
+{%- endmacro %}
+
+{#- PostgreSQL has no try_cast: a helper function (created by create_safe_cast_functions in
+    on-run-start) catches the parse error and returns null. -#}
+{% macro postgres__safe_cast_timestamp_utc(expr) -%}
+    ({{ target.schema }}.us_try_timestamptz({{ expr }}) at time zone 'UTC')
+{%- endmacro %}
+
+{% macro spark__safe_cast_timestamp_utc(expr) -%}
+    try_cast(trim({{ expr }}) as timestamp)
+{%- endmacro %}
+
+
+{% macro safe_cast_date(expr) -%}
+    {{ return(adapter.dispatch('safe_cast_date', 'unified_segments')(expr)) }}
+{%- endmacro %}
+
+{#- Only the ISO form YYYY-MM-DD is accepted: 03/04/1980 means different days in different countries. -#}
+{% macro default__safe_cast_date(expr) -%}
+    case
+        when {{ unified_segments.regexp_matches('trim(' ~ expr ~ ')', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
+            then try_cast(trim({{ expr }}) as date)
+    end
+{%- endmacro %}
+
+{% macro postgres__safe_cast_date(expr) -%}
+    case
+        when {{ unified_segments.regexp_matches('trim(' ~ expr ~ ')', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
+            then cast({{ target.schema }}.us_try_timestamptz({{ expr }}) at time zone 'UTC' as date)
+    end
+{%- endmacro %}
+
+
+{#- Run from on-run-start. Creates the helper functions the PostgreSQL casts call; other engines
+    need none. -#}
+{% macro create_safe_cast_functions() -%}
+    {{ return(adapter.dispatch('create_safe_cast_functions', 'unified_segments')()) }}
+{%- endmacro %}
+
+{% macro default__create_safe_cast_functions() -%}
+    select 1
+{%- endmacro %}
+
+{% macro postgres__create_safe_cast_functions() -%}
+    create schema if not exists {{ target.schema }};
+    create or replace function {{ target.schema }}.us_try_timestamptz(value text)
+    returns timestamptz
+    language plpgsql immutable
+    set timezone = 'UTC'
+    as $$
+    begin
+        return nullif(trim(value), '')::timestamptz;
+    exception when others then
+        return null;
+    end;
+    $$
+{%- endmacro %}

@@ -1,0 +1,92 @@
+{#- Every raw privacy request, typed, with its identifier normalised the way staging normalises
+    that identifier type everywhere else (so a request matches the identifier it names), and its
+    disposition: staged, quarantined (with quarantine_reason) or duplicate_delivery. -#}
+{{ config(materialized='view') }}
+
+with
+
+source as (
+
+    select * from {{ source('privacy', 'privacy_requests') }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        {{ clean_text('request_id') }} as request_id,
+
+        -- strings
+        lower({{ clean_text('identifier_type') }}) as identifier_type,
+        case lower({{ clean_text('identifier_type') }})
+            when 'email' then {{ normalize_email('identifier_value') }}
+            when 'phone' then {{ normalize_phone('identifier_value') }}
+            else {{ clean_text('identifier_value') }}
+        end as identifier_value,
+        lower({{ clean_text('request_type') }}) as request_type,
+
+        -- timestamps
+        {{ safe_cast_timestamp_utc('requested_at') }} as requested_at,
+        loaded_at,
+
+        -- raw values, as landed, for the quarantine
+        request_id as raw_request_id,
+        identifier_type as raw_identifier_type,
+        identifier_value as raw_identifier_value,
+        request_type as raw_request_type,
+        requested_at as raw_requested_at
+
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        case
+            when request_id is null then 'request_id_missing'
+            when identifier_type is null or identifier_type not in ('email', 'phone', 'user_id', 'contact_id')
+                then 'identifier_type_unknown'
+            when
+                identifier_value is null
+                or (identifier_type = 'email' and not {{ is_valid_email('identifier_value') }})
+                or (identifier_type = 'phone' and not {{ is_valid_e164('identifier_value') }})
+                then 'identifier_value_invalid'
+            when request_type is null or request_type not in ('erasure', 'marketing_opt_out')
+                then 'request_type_unknown'
+            when requested_at is null then 'requested_at_unparseable'
+        end as quarantine_reason
+    from typed
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by request_id, quarantine_reason is null
+            order by
+                loaded_at nulls last, raw_identifier_type nulls last, raw_identifier_value nulls last,
+                raw_request_type nulls last, raw_requested_at nulls last
+        ) as delivery_number
+    from checked
+
+),
+
+final as (
+
+    select
+        *,
+        case
+            when quarantine_reason is not null then 'quarantined'
+            when delivery_number = 1 then 'staged'
+            else 'duplicate_delivery'
+        end as row_disposition
+    from ranked
+
+)
+
+select * from final

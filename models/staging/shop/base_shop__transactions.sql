@@ -1,0 +1,114 @@
+{#- Every raw transaction row, typed and normalised, with its disposition:
+      staged              the latest usable delivery of its transaction_id (the shop re-exports
+                          a transaction when it changes; the later copy wins)
+      quarantined         unusable; quarantine_reason says why (first failed check wins)
+      superseded_version  an earlier usable delivery of a transaction_id delivered again
+    Refunds are rows of their own with status 'refunded' and a negative amount. -#}
+{{ config(materialized='view') }}
+
+with
+
+source as (
+
+    select * from {{ source('shop', 'transactions') }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        {{ clean_text('transaction_id') }} as transaction_id,
+        {{ clean_text('customer_id') }} as customer_id,
+
+        -- strings
+        {{ normalize_email('email') }} as email,
+        {{ normalize_phone('phone') }} as phone,
+        lower({{ clean_text('status') }}) as status,
+        upper({{ clean_text('currency') }}) as currency,
+        lower({{ clean_text('channel') }}) as channel,
+
+        -- numerics
+        {{ safe_cast_decimal('amount') }} as amount,
+        {{ safe_cast_integer('item_count') }} as item_count,
+
+        -- timestamps
+        {{ safe_cast_timestamp_utc('ordered_at') }} as ordered_at,
+        loaded_at,
+
+        -- raw values, as landed, for the quarantine
+        transaction_id as raw_transaction_id,
+        customer_id as raw_customer_id,
+        email as raw_email,
+        phone as raw_phone,
+        ordered_at as raw_ordered_at,
+        status as raw_status,
+        currency as raw_currency,
+        amount as raw_amount,
+        item_count as raw_item_count,
+        channel as raw_channel
+
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        case
+            when transaction_id is null then 'transaction_id_missing'
+            when ordered_at is null then 'ordered_at_unparseable'
+            when ordered_at < cast('{{ required_var('unified_segments_min_valid_timestamp') }}' as timestamp)
+                then 'ordered_at_before_min'
+            when ordered_at > {{ dbt.dateadd('minute', required_var('unified_segments_max_clock_skew_minutes'), 'loaded_at') }}
+                then 'ordered_at_in_future'
+            when status is null or status not in ('completed', 'cancelled', 'refunded') then 'status_unknown'
+            when currency is null or not {{ regexp_matches('currency', '^[A-Z]{3}$') }} then 'currency_invalid'
+            when amount is null then 'amount_unparseable'
+            when
+                amount > {{ required_var('unified_segments_max_transaction_amount') }}
+                or amount < -{{ required_var('unified_segments_max_transaction_amount') }}
+                or (amount < 0 and status != 'refunded')
+                then 'amount_out_of_range'
+            when {{ clean_text('raw_item_count') }} is not null and item_count is null then 'item_count_unparseable'
+            when customer_id is null and email is null and phone is null then 'identifier_missing'
+            when email is not null and not {{ is_valid_email('email') }} then 'email_invalid'
+            when phone is not null and not {{ is_valid_e164('phone') }} then 'phone_invalid'
+            when {{ clean_text('raw_phone') }} is not null and phone is null then 'phone_invalid'
+        end as quarantine_reason
+    from typed
+
+),
+
+ranked as (
+
+    select
+        *,
+        -- Among usable rows only: the latest delivery of a transaction wins.
+        row_number() over (
+            partition by transaction_id, quarantine_reason is null
+            order by
+                loaded_at desc nulls last, raw_ordered_at asc nulls last, raw_status asc nulls last,
+                raw_amount asc nulls last, raw_customer_id asc nulls last, raw_email asc nulls last,
+                raw_phone asc nulls last, raw_currency asc nulls last, raw_item_count asc nulls last,
+                raw_channel asc nulls last
+        ) as delivery_rank
+    from checked
+
+),
+
+final as (
+
+    select
+        *,
+        case
+            when quarantine_reason is not null then 'quarantined'
+            when delivery_rank = 1 then 'staged'
+            else 'superseded_version'
+        end as row_disposition
+    from ranked
+
+)
+
+select * from final

@@ -1,0 +1,125 @@
+{#- Every raw event, typed and normalised, with the one disposition staging gives it:
+      staged              a usable event, the first delivery of its event_id
+      quarantined         unusable; quarantine_reason says why (first failed check wins)
+      duplicate_delivery  a later delivery of an event_id already staged (at-least-once pipeline)
+    A view: stg_tracking__events and stg_tracking__events_quarantined are the tables built on it,
+    and the conservation test counts its duplicate deliveries. -#}
+{{ config(materialized='view') }}
+
+with
+
+source as (
+
+    select * from {{ source('tracking', 'events') }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        {{ clean_text('event_id') }} as event_id,
+        {{ clean_text('anonymous_id') }} as anonymous_id,
+        {{ clean_text('user_id') }} as user_id,
+        {{ clean_text('session_id') }} as session_id,
+        {{ clean_text('product_id') }} as product_id,
+
+        -- strings
+        lower({{ clean_text('event_type') }}) as event_type,
+        {{ normalize_email('email') }} as email,
+        {{ clean_text('page_url') }} as page_url,
+        lower({{ clean_text('product_category') }}) as product_category,
+        lower({{ clean_text('device_type') }}) as device_type,
+        lower({{ clean_text('utm_source') }}) as utm_source,
+
+        -- numerics
+        {{ safe_cast_decimal('price') }} as price,
+        {{ safe_cast_integer('quantity') }} as quantity,
+
+        -- timestamps
+        {{ safe_cast_timestamp_utc('occurred_at') }} as occurred_at,
+        loaded_at,
+
+        -- raw values, as landed, for the quarantine
+        event_id as raw_event_id,
+        event_type as raw_event_type,
+        occurred_at as raw_occurred_at,
+        anonymous_id as raw_anonymous_id,
+        user_id as raw_user_id,
+        email as raw_email,
+        session_id as raw_session_id,
+        page_url as raw_page_url,
+        product_id as raw_product_id,
+        product_category as raw_product_category,
+        price as raw_price,
+        quantity as raw_quantity,
+        device_type as raw_device_type,
+        utm_source as raw_utm_source
+
+    from source
+
+),
+
+checked as (
+
+    select
+        *,
+        case
+            when event_id is null then 'event_id_missing'
+            when
+                event_type is null
+                or event_type not in (
+                    {%- for event_type in required_var('unified_segments_event_types') %}
+                        '{{ event_type }}'{{ ',' if not loop.last }}
+                    {%- endfor %}
+                )
+                then 'event_type_unknown'
+            when occurred_at is null then 'occurred_at_unparseable'
+            when occurred_at < cast('{{ required_var('unified_segments_min_valid_timestamp') }}' as timestamp)
+                then 'occurred_at_before_min'
+            when occurred_at > {{ dbt.dateadd('minute', required_var('unified_segments_max_clock_skew_minutes'), 'loaded_at') }}
+                then 'occurred_at_in_future'
+            when anonymous_id is null and user_id is null and email is null then 'identifier_missing'
+            when email is not null and not {{ is_valid_email('email') }} then 'email_invalid'
+            when {{ clean_text('raw_price') }} is not null and price is null then 'price_unparseable'
+            when price < 0 or price > {{ required_var('unified_segments_max_unit_price') }} then 'price_out_of_range'
+            when {{ clean_text('raw_quantity') }} is not null and quantity is null then 'quantity_unparseable'
+            when quantity <= 0 or quantity > {{ required_var('unified_segments_max_quantity') }} then 'quantity_out_of_range'
+        end as quarantine_reason
+    from typed
+
+),
+
+ranked as (
+
+    select
+        *,
+        -- Among usable rows only: the earliest delivery of an event_id wins; the raw values
+        -- break ties so the choice never depends on scan order.
+        row_number() over (
+            partition by event_id, quarantine_reason is null
+            order by
+                loaded_at nulls last, raw_occurred_at nulls last, raw_event_type nulls last,
+                raw_anonymous_id nulls last, raw_user_id nulls last, raw_email nulls last,
+                raw_session_id nulls last, raw_page_url nulls last, raw_product_id nulls last,
+                raw_price nulls last, raw_quantity nulls last, raw_device_type nulls last,
+                raw_utm_source nulls last, raw_product_category nulls last
+        ) as delivery_number
+    from checked
+
+),
+
+final as (
+
+    select
+        *,
+        case
+            when quarantine_reason is not null then 'quarantined'
+            when delivery_number = 1 then 'staged'
+            else 'duplicate_delivery'
+        end as row_disposition
+    from ranked
+
+)
+
+select * from final

@@ -1,0 +1,142 @@
+"""Connections to the warehouse the dbt profile points at, for the Python scripts.
+
+The environment variables and defaults are the ones profiles.yml reads, so a script and dbt always
+talk to the same database. DuckDB allows one writer per file: readers pass read_only=True.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def target_name() -> str:
+    return os.environ.get("UNIFIED_SEGMENTS_TARGET", "duckdb")
+
+
+def duckdb_path() -> Path:
+    path = Path(os.environ.get("UNIFIED_SEGMENTS_DUCKDB_PATH", "warehouse.duckdb"))
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def postgres_dsn() -> dict:
+    env = os.environ.get
+    return {
+        "host": env("UNIFIED_SEGMENTS_PG_HOST", "127.0.0.1"),
+        "port": int(env("UNIFIED_SEGMENTS_PG_PORT", "5432")),
+        "user": env("UNIFIED_SEGMENTS_PG_USER", "postgres"),
+        "password": env("UNIFIED_SEGMENTS_PG_PASSWORD", ""),
+        "dbname": env("UNIFIED_SEGMENTS_PG_DATABASE", "unified_segments"),
+    }
+
+
+class Warehouse:
+    """The few operations the scripts need, on either engine."""
+
+    engine: str
+    param: str  # the driver's query-parameter placeholder
+
+    def execute(self, sql: str, params: tuple | list = ()) -> None:
+        raise NotImplementedError
+
+    def rows(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        raise NotImplementedError
+
+    def append_arrow(self, table: str, batches: Iterator[pa.RecordBatch]) -> int:
+        """Append record batches (columns in the table's order) to schema-qualified table."""
+        raise NotImplementedError
+
+    @contextmanager
+    def transaction(self):
+        self.execute("begin")
+        try:
+            yield
+        except BaseException:
+            self.execute("rollback")
+            raise
+        self.execute("commit")
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class DuckDBWarehouse(Warehouse):
+    engine = "duckdb"
+    param = "?"
+
+    def __init__(self, path: Path, read_only: bool = False):
+        self.con = duckdb.connect(str(path), read_only=read_only)
+        self.con.execute("set TimeZone = 'UTC'")
+
+    def execute(self, sql, params=()):
+        self.con.execute(sql, params)
+
+    def rows(self, sql, params=()):
+        return self.con.execute(sql, params).fetchall()
+
+    def append_arrow(self, table, batches):
+        count = 0
+        for batch in batches:
+            self.con.register("incoming_batch", pa.Table.from_batches([batch]))
+            self.con.execute(f"insert into {table} select * from incoming_batch")
+            self.con.unregister("incoming_batch")
+            count += batch.num_rows
+        return count
+
+    def close(self):
+        self.con.close()
+
+
+class PostgresWarehouse(Warehouse):
+    engine = "postgres"
+    param = "%s"
+
+    def __init__(self, dsn: dict):
+        import psycopg2  # only needed on this engine
+
+        self.con = psycopg2.connect(**dsn)
+        self.con.autocommit = True  # transactions are explicit, through transaction()
+        self.execute("set timezone = 'UTC'")
+
+    def execute(self, sql, params=()):
+        with self.con.cursor() as cur:
+            cur.execute(sql, params or None)
+
+    def rows(self, sql, params=()):
+        with self.con.cursor() as cur:
+            cur.execute(sql, params or None)
+            return cur.fetchall()
+
+    def append_arrow(self, table, batches):
+        count = 0
+        # Every non-null value is quoted, so COPY reads an empty field as NULL and "" as ''.
+        options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
+        with self.con.cursor() as cur:
+            for batch in batches:
+                buffer = io.BytesIO()
+                pacsv.write_csv(batch, buffer, options)
+                buffer.seek(0)
+                cur.copy_expert(f"copy {table} from stdin with (format csv)", buffer)
+                count += batch.num_rows
+        return count
+
+    def close(self):
+        self.con.close()
+
+
+def connect(target: str | None = None, read_only: bool = False) -> Warehouse:
+    target = target or target_name()
+    if target == "duckdb":
+        return DuckDBWarehouse(duckdb_path(), read_only=read_only)
+    if target == "postgres":
+        return PostgresWarehouse(postgres_dsn())
+    raise SystemExit(f"unknown target {target!r}: expected 'duckdb' or 'postgres' (UNIFIED_SEGMENTS_TARGET)")

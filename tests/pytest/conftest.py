@@ -1,0 +1,86 @@
+"""Shared fixtures: throw-away DuckDB warehouses built from generated or hand-written raw data.
+
+dbt runs in a subprocess per call (about 3 s of fixed cost), so fixtures build a warehouse once
+per session and tests read it with the duckdb client, read-only.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import generate_data
+import load_raw
+from warehouse import DuckDBWarehouse
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DBT = str(Path(sys.executable).with_name("dbt"))
+SAMPLE_PEOPLE = 3000
+SAMPLE_SEED = 7
+
+
+def dbt(*args: str, db: Path, check: bool = True, vars: dict | None = None) -> subprocess.CompletedProcess:
+    """Run dbt against the DuckDB file db; with check, fail the test with dbt's output on error."""
+    env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR), "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db),
+           "UNIFIED_SEGMENTS_TARGET": "duckdb", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    command = [DBT, *args, "--target-path", str(db.parent / "dbt_target"), "--log-path", str(db.parent / "dbt_logs")]
+    if vars:
+        command += ["--vars", json.dumps(vars)]
+    result = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        pytest.fail(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+    return result
+
+
+def load(source_dir: Path, db: Path, stamp: datetime | None = None, replace: bool = False) -> dict:
+    wh = DuckDBWarehouse(db)
+    try:
+        return load_raw.load(source_dir, wh, stamp=stamp, replace=replace)
+    finally:
+        wh.close()
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    """One raw file; None becomes an empty field, which the loader lands as NULL."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
+
+
+@dataclass
+class Built:
+    db: Path
+    data_dir: Path
+    metadata: dict
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory) -> Built:
+    """Generated data at a small scale, loaded and built with every dbt test."""
+    root = tmp_path_factory.mktemp("sample")
+    metadata = generate_data.generate(root / "data", SAMPLE_PEOPLE, SAMPLE_SEED, generate_data.date(2026, 11, 1),
+                                      0.01, progress=False, workers=1)
+    db = root / "warehouse.duckdb"
+    load(root / "data" / "raw", db)
+    dbt("build", db=db)
+    return Built(db, root / "data", metadata)

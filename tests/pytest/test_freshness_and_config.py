@@ -1,0 +1,76 @@
+"""Source freshness both ways, and configuration mistakes that must stop a build at once."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pytest
+
+from conftest import dbt, load, write_csv
+from load_raw import RAW_CONTRACT
+
+
+@pytest.fixture(scope="module")
+def fresh_db(tmp_path_factory):
+    root = tmp_path_factory.mktemp("fresh")
+    for table, (columns, required) in RAW_CONTRACT.items():
+        row = dict.fromkeys(required, "x")
+        write_csv(root / "raw" / f"{table}.csv", columns, [row])
+    db = root / "warehouse.duckdb"
+    load(root / "raw", db, stamp=datetime.now(UTC).replace(tzinfo=None))
+    return db
+
+
+def set_loaded_at(db, hours_ago: float) -> None:
+    stamp = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=hours_ago)
+    con = duckdb.connect(str(db))
+    for table in RAW_CONTRACT:
+        con.execute(f"update raw.{table} set loaded_at = ?", [stamp])
+    con.close()
+
+
+def freshness(db):
+    """Run dbt source freshness; returns its exit code and each source table's status."""
+    result = dbt("source", "freshness", db=db, check=False)
+    report = json.loads((db.parent / "dbt_target" / "sources.json").read_text())
+    return result, {r["unique_id"].split(".", 2)[2]: r["status"] for r in report["results"]}
+
+
+def test_freshness_passes_on_fresh_data_warns_then_fails_as_it_ages(fresh_db):
+    tables = {"tracking.events", "crm.crm_contacts", "shop.transactions", "privacy.privacy_requests"}
+    set_loaded_at(fresh_db, 1)
+    fresh, statuses = freshness(fresh_db)
+    assert fresh.returncode == 0, fresh.stdout
+    assert statuses == dict.fromkeys(tables, "pass")
+
+    set_loaded_at(fresh_db, 30)  # past the 24 h warning, inside the 72 h error window
+    ageing, statuses = freshness(fresh_db)
+    assert ageing.returncode == 0, ageing.stdout
+    assert statuses == dict.fromkeys(tables, "warn")
+
+    set_loaded_at(fresh_db, 100)
+    stale, statuses = freshness(fresh_db)
+    assert stale.returncode != 0
+    assert statuses == dict.fromkeys(tables, "error")
+    assert "ERROR STALE" in stale.stdout
+
+
+def test_an_unknown_default_phone_country_fails_at_compile_time_naming_the_var(fresh_db):
+    result = dbt("compile", "-s", "stg_shop__transactions", db=fresh_db, check=False,
+                 vars={"unified_segments_default_phone_country": "XX"})
+    assert result.returncode != 0
+    assert "unified_segments_default_phone_country is 'XX'" in result.stdout
+    assert "macros/staging/normalize_phone.sql" in result.stdout
+
+
+def test_an_unset_var_fails_naming_the_var_and_the_model(fresh_db):
+    # dbt's var() would render a null as 'None' and compile; a threshold must never vanish quietly.
+    result = dbt("compile", "-s", "base_tracking__events", db=fresh_db, check=False,
+                 vars={"unified_segments_max_clock_skew_minutes": None})
+    assert result.returncode != 0
+    assert "var 'unified_segments_max_clock_skew_minutes' is not set" in result.stdout
+    # It stops at parse time, in the first model that reads the var.
+    assert re.search(r"used by models/staging/\w+/base_\w+\.sql", result.stdout)

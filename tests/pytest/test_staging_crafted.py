@@ -1,0 +1,210 @@
+"""Staging on hand-written raw rows: every quarantine reason, and normalisation case by case.
+
+Each bad row breaks exactly one rule and carries a marker column naming its case, so the test can
+find it in the quarantine whatever else is wrong with it (its key may be the very thing missing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import PROJECT_DIR, dbt, load, query, write_csv
+from load_raw import RAW_CONTRACT
+
+LOADED = "2026-10-31 12:00:00"
+
+GOOD_EVENT = {"event_type": "page_view", "occurred_at": "2026-10-30T10:00:00Z", "anonymous_id": "anon-1", "loaded_at": LOADED}
+EVENT_CASES = {  # reason -> what breaks; the marker is session_id
+    "event_id_missing": {"event_id": " "},
+    "event_type_unknown": {"event_type": "tap"},
+    "occurred_at_unparseable": {"occurred_at": "yesterday"},
+    "occurred_at_before_min": {"occurred_at": "1970-01-01T00:00:00Z"},
+    "occurred_at_in_future": {"occurred_at": "2026-12-25T00:00:00Z"},
+    "identifier_missing": {"anonymous_id": None},
+    "email_invalid": {"email": "jo@@example.com"},
+    "price_unparseable": {"price": "12,99"},
+    "price_out_of_range": {"price": "-1"},
+    "quantity_unparseable": {"quantity": "1.5"},
+    "quantity_out_of_range": {"quantity": "0"},
+}
+
+GOOD_CONTACT = {"email": "ok@example.com", "country": "GB", "updated_at": "2026-10-01 10:00:00", "loaded_at": LOADED}
+CONTACT_CASES = {  # marker is first_name
+    "contact_id_missing": {"contact_id": None},
+    "updated_at_unparseable": {"updated_at": "last tuesday"},
+    "updated_at_in_future": {"updated_at": "2027-01-01 00:00:00"},
+    "created_at_unparseable": {"created_at": "2026-02-30 10:00:00"},
+    "email_invalid": {"email": "n/a"},
+    "phone_invalid": {"phone": "call me"},
+    "birth_date_unparseable": {"birth_date": "31/02/1980"},
+    "email_opt_in_unparseable": {"email_opt_in": "maybe"},
+}
+
+GOOD_TRANSACTION = {"customer_id": "u1", "ordered_at": "2026-10-30T10:00:00Z", "status": "completed",
+                    "currency": "GBP", "amount": "10.00", "item_count": "1", "loaded_at": LOADED}
+TRANSACTION_CASES = {  # marker is channel
+    "transaction_id_missing": {"transaction_id": ""},
+    "ordered_at_unparseable": {"ordered_at": "soon"},
+    "ordered_at_before_min": {"ordered_at": "1999-12-31T23:59:59Z"},
+    "ordered_at_in_future": {"ordered_at": "2026-11-30T00:00:00Z"},
+    "status_unknown": {"status": "pending_review"},
+    "currency_invalid": {"currency": "pounds"},
+    "amount_unparseable": {"amount": "$20"},
+    "amount_out_of_range": {"amount": "-5.00"},  # negative, but not a refund
+    "item_count_unparseable": {"item_count": "2.5"},
+    "identifier_missing": {"customer_id": None},
+    "email_invalid": {"email": "john smith@example.com"},
+    "phone_invalid": {"phone": "12345"},
+}
+
+GOOD_REQUEST = {"identifier_type": "user_id", "request_type": "erasure", "requested_at": "2026-10-30T10:00:00Z",
+                "loaded_at": LOADED}
+REQUEST_CASES = {  # marker is identifier_value (user ids are free text)
+    "request_id_missing": {"request_id": None},
+    "identifier_type_unknown": {"identifier_type": "cookie"},
+    "identifier_value_invalid": {"identifier_type": "email", "identifier_value": "@example.com"},
+    "request_type_unknown": {"request_type": "access"},
+    "requested_at_unparseable": {"requested_at": "someday"},
+}
+
+# Email as typed -> as staged (None: quarantined as email_invalid).
+EMAIL_CASES = [
+    (" Ann.Lee@Example.COM ", "ann.lee@example.com"),
+    ("BOB+news@Mail.co.uk", "bob+news@mail.co.uk"),
+    ("first_last@sub.domain.org", "first_last@sub.domain.org"),
+    ("x-y@my-shop.io", "x-y@my-shop.io"),
+    ("john.smith@", None),
+    ("john smith@example.com", None),
+    ("jo@@example.com", None),
+    ("@example.com", None),
+    ("a..b@example.com", None),
+    (".a@example.com", None),
+    ("a@example", None),
+    ("n/a", None),
+]
+
+# Phone as typed, the contact's country -> E.164 (None: quarantined as phone_invalid).
+PHONE_CASES = [
+    ("+44 7911 123456", "GB", "+447911123456"),
+    ("07911 123456", "GB", "+447911123456"),
+    ("0044 7911 123456", "GB", "+447911123456"),
+    ("+44 (0)7911 123456", "GB", "+447911123456"),
+    ("(07911) 123-456", "gb", "+447911123456"),
+    ("07911 123456", None, "+447911123456"),  # no country: the default (GB)
+    ("07911 123456", "ZZ", "+447911123456"),  # unknown country: the default
+    ("(415) 555-0123", "US", "+14155550123"),
+    ("1-415-555-0123", "US", "+14155550123"),
+    ("415.555.0123", "US", "+14155550123"),
+    ("+1 415 555 0123 x12", "US", "+14155550123"),
+    ("06 12 34 56 78", "FR", "+33612345678"),
+    ("0151 23456789", "DE", "+4915123456789"),
+    ("087 123 4567", "IE", "+353871234567"),
+    ("+33 6 12 34 56 78", "GB", "+33612345678"),  # an international prefix beats the country
+    ("12345", "GB", None),
+    ("call me", "GB", None),
+    ("+44", "GB", None),
+]
+
+
+def rows_for(cases: dict, good: dict, key: str, marker: str, prefix: str) -> list[dict]:
+    rows = []
+    for reason, breaks in cases.items():
+        rows.append({**good, key: f"{prefix}-{reason}", marker: f"case-{reason}", **breaks})
+    return rows
+
+
+@pytest.fixture(scope="session")
+def crafted(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("crafted")
+    raw = root / "raw"
+    events = rows_for(EVENT_CASES, GOOD_EVENT, "event_id", "session_id", "e")
+    events += [
+        {**GOOD_EVENT, "event_id": "good-offset", "occurred_at": "2026-10-30T10:00:00+02:00", "session_id": "good"},
+        {**GOOD_EVENT, "event_id": "good-dup", "session_id": "good", "loaded_at": "2026-10-31 13:00:00"},
+        {**GOOD_EVENT, "event_id": "good-dup", "session_id": "good", "loaded_at": "2026-10-31 12:30:00"},
+    ]
+    contacts = rows_for(CONTACT_CASES, GOOD_CONTACT, "contact_id", "first_name", "c")
+    contacts += [{**GOOD_CONTACT, "contact_id": f"email-{i}", "email": raw_email}
+                 for i, (raw_email, _) in enumerate(EMAIL_CASES)]
+    contacts += [{**GOOD_CONTACT, "contact_id": f"phone-{i}", "phone": raw_phone, "country": country}
+                 for i, (raw_phone, country, _) in enumerate(PHONE_CASES)]
+    transactions = rows_for(TRANSACTION_CASES, GOOD_TRANSACTION, "transaction_id", "channel", "t")
+    transactions.append({**GOOD_TRANSACTION, "transaction_id": "good-refund", "status": "refunded", "amount": "-10.00"})
+    requests = rows_for(REQUEST_CASES, GOOD_REQUEST, "request_id", "identifier_value", "r")
+    requests += [
+        {**GOOD_REQUEST, "request_id": "good-email", "identifier_type": "Email", "identifier_value": " Ann.Lee@Example.COM"},
+        {**GOOD_REQUEST, "request_id": "good-phone", "identifier_type": "phone", "identifier_value": "07911 123456"},
+    ]
+    for table, rows in [("events", events), ("crm_contacts", contacts), ("transactions", transactions),
+                        ("privacy_requests", requests)]:
+        write_csv(raw / f"{table}.csv", [*RAW_CONTRACT[table][0], "loaded_at"], rows)
+    db = root / "warehouse.duckdb"
+    load(raw, db)
+    dbt("build", db=db)  # every data test, conservation included, passes on these rows
+    return db
+
+
+def accepted_reasons(model: str) -> set[str]:
+    """The reason codes a quarantine model declares in its YAML."""
+    for path in (PROJECT_DIR / "models" / "staging").rglob("_*__models.yml"):
+        for node in yaml.safe_load(path.read_text())["models"]:
+            if node["name"] == model:
+                column = next(c for c in node["columns"] if c["name"] == "quarantine_reason")
+                test = next(t for t in column["data_tests"] if isinstance(t, dict) and "accepted_values" in t)
+                return set(test["accepted_values"]["arguments"]["values"])
+    raise AssertionError(f"{model} not found")
+
+
+QUARANTINES = [
+    ("stg_tracking__events_quarantined", EVENT_CASES, "e", "session_id"),
+    ("stg_crm__contacts_quarantined", CONTACT_CASES, "c", "first_name"),
+    ("stg_shop__transactions_quarantined", TRANSACTION_CASES, "t", "channel"),
+    ("stg_privacy__requests_quarantined", REQUEST_CASES, "r", "identifier_value"),
+]
+
+
+@pytest.mark.parametrize(("model", "cases", "prefix", "marker"), QUARANTINES, ids=[q[0] for q in QUARANTINES])
+def test_every_reason_code_is_triggered_by_its_crafted_row(crafted, model, cases, prefix, marker):
+    assert set(cases) == accepted_reasons(model), "a reason code has no crafted row, or a crafted row no code"
+    rows = query(crafted, f"""select row_key, {marker}, quarantine_reason from staging.{model}
+                              where row_key like '{prefix}-%' or {marker} like 'case-%'""")
+    # A row is known by its key, or by its marker when the key is what the case breaks.
+    got = {(key[len(prefix) + 1:] if key and key.startswith(f"{prefix}-") else mark[len("case-"):]): reason
+           for key, mark, reason in rows}
+    assert got == {reason: reason for reason in cases}
+
+
+def test_good_rows_are_staged_with_utc_times_and_first_delivery(crafted):
+    events = dict(query(crafted, "select event_id, occurred_at::varchar from staging.stg_tracking__events"))
+    assert events == {"good-offset": "2026-10-30 08:00:00", "good-dup": "2026-10-30 10:00:00"}
+    assert query(crafted, "select loaded_at::varchar from staging.stg_tracking__events where event_id = 'good-dup'") == [
+        ("2026-10-31 12:30:00",)
+    ]
+    assert query(crafted, "select amount::varchar from staging.stg_shop__transactions") == [("-10.00",)]
+    requests = dict(query(crafted, "select request_id, identifier_value from staging.stg_privacy__requests"))
+    assert requests == {"good-email": "ann.lee@example.com", "good-phone": "+447911123456"}
+
+
+@pytest.mark.parametrize(("raw_email", "expected"), EMAIL_CASES)
+def test_email_normalisation(crafted, raw_email, expected):
+    key = f"email-{EMAIL_CASES.index((raw_email, expected))}"
+    staged = query(crafted, "select email from staging.stg_crm__contacts where contact_id = ?", [key])
+    quarantined = query(crafted, "select quarantine_reason from staging.stg_crm__contacts_quarantined where row_key = ?", [key])
+    if expected is None:
+        assert (staged, quarantined) == ([], [("email_invalid",)])
+    else:
+        assert (staged, quarantined) == ([(expected,)], [])
+
+
+@pytest.mark.parametrize(("raw_phone", "country", "expected"), PHONE_CASES)
+def test_phone_normalisation(crafted, raw_phone, country, expected):
+    key = f"phone-{PHONE_CASES.index((raw_phone, country, expected))}"
+    staged = query(crafted, "select phone from staging.stg_crm__contacts where contact_id = ?", [key])
+    quarantined = query(crafted, "select quarantine_reason from staging.stg_crm__contacts_quarantined where row_key = ?", [key])
+    if expected is None:
+        assert (staged, quarantined) == ([], [("phone_invalid",)])
+    else:
+        assert (staged, quarantined) == ([(expected,)], [])
