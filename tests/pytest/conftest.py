@@ -30,8 +30,13 @@ SAMPLE_SEED = 7
 
 def dbt(*args: str, db: Path, check: bool = True, vars: dict | None = None) -> subprocess.CompletedProcess:
     """Run dbt against the DuckDB file db; with check, fail the test with dbt's output on error."""
-    env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR), "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db),
-           "UNIFIED_SEGMENTS_TARGET": "duckdb", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db),
+        "UNIFIED_SEGMENTS_TARGET": "duckdb",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     command = [DBT, *args, "--target-path", str(db.parent / "dbt_target"), "--log-path", str(db.parent / "dbt_logs")]
     if vars:
         command += ["--vars", json.dumps(vars)]
@@ -78,8 +83,9 @@ class Built:
 def sample(tmp_path_factory) -> Built:
     """Generated data at a small scale, loaded and built with every dbt test."""
     root = tmp_path_factory.mktemp("sample")
-    metadata = generate_data.generate(root / "data", SAMPLE_PEOPLE, SAMPLE_SEED, generate_data.date(2026, 11, 1),
-                                      0.01, progress=False, workers=1)
+    metadata = generate_data.generate(
+        root / "data", SAMPLE_PEOPLE, SAMPLE_SEED, generate_data.date(2026, 11, 1), 0.01, progress=False, workers=1
+    )
     db = root / "warehouse.duckdb"
     load(root / "data" / "raw", db)
     dbt("build", db=db)

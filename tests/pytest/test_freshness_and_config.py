@@ -59,8 +59,9 @@ def test_freshness_passes_on_fresh_data_warns_then_fails_as_it_ages(fresh_db):
 
 
 def test_an_unknown_default_phone_country_fails_at_compile_time_naming_the_var(fresh_db):
-    result = dbt("compile", "-s", "stg_shop__transactions", db=fresh_db, check=False,
-                 vars={"unified_segments_default_phone_country": "XX"})
+    result = dbt(
+        "compile", "-s", "stg_shop__transactions", db=fresh_db, check=False, vars={"unified_segments_default_phone_country": "XX"}
+    )
     assert result.returncode != 0
     assert "unified_segments_default_phone_country is 'XX'" in result.stdout
     assert "macros/staging/normalize_phone.sql" in result.stdout
@@ -68,8 +69,9 @@ def test_an_unknown_default_phone_country_fails_at_compile_time_naming_the_var(f
 
 def test_an_unset_var_fails_naming_the_var_and_the_model(fresh_db):
     # dbt's var() would render a null as 'None' and compile; a threshold must never vanish quietly.
-    result = dbt("compile", "-s", "base_tracking__events", db=fresh_db, check=False,
-                 vars={"unified_segments_max_clock_skew_minutes": None})
+    result = dbt(
+        "compile", "-s", "base_tracking__events", db=fresh_db, check=False, vars={"unified_segments_max_clock_skew_minutes": None}
+    )
     assert result.returncode != 0
     assert "var 'unified_segments_max_clock_skew_minutes' is not set" in result.stdout
     # It stops at parse time, in the first model that reads the var.

@@ -36,9 +36,19 @@ def test_loading_the_same_batch_twice_does_not_double_rows(tmp_path):
 def test_loaded_at_is_stamped_where_absent_and_kept_where_present(tmp_path):
     db = tmp_path / "w.duckdb"
     write_csv(tmp_path / "in" / "events.csv", EVENT_COLUMNS, [event("stamped")])
-    write_csv(tmp_path / "in" / "transactions.csv", [*RAW_CONTRACT["transactions"][0], "loaded_at"],
-              [{"transaction_id": "t1", "ordered_at": "2026-10-30T10:00:00Z", "status": "completed", "amount": "1",
-                "loaded_at": "2026-10-30 11:00:00"}])
+    write_csv(
+        tmp_path / "in" / "transactions.csv",
+        [*RAW_CONTRACT["transactions"][0], "loaded_at"],
+        [
+            {
+                "transaction_id": "t1",
+                "ordered_at": "2026-10-30T10:00:00Z",
+                "status": "completed",
+                "amount": "1",
+                "loaded_at": "2026-10-30 11:00:00",
+            }
+        ],
+    )
     load(tmp_path / "in", db, stamp=datetime(2026, 11, 2, 6, 0))
     assert query(db, "select loaded_at::varchar from raw.events") == [("2026-11-02 06:00:00",)]
     assert query(db, "select loaded_at::varchar from raw.transactions") == [("2026-10-30 11:00:00",)]
@@ -46,12 +56,19 @@ def test_loaded_at_is_stamped_where_absent_and_kept_where_present(tmp_path):
 
 def test_extra_columns_are_ignored_and_missing_optional_ones_are_null(tmp_path):
     db = tmp_path / "w.duckdb"
-    write_csv(tmp_path / "in" / "events.csv", ["event_id", "event_type", "occurred_at", "anonymous_id", "campaign_x"],
-              [{**event("e1"), "campaign_x": "spring"}])
+    write_csv(
+        tmp_path / "in" / "events.csv",
+        ["event_id", "event_type", "occurred_at", "anonymous_id", "campaign_x"],
+        [{**event("e1"), "campaign_x": "spring"}],
+    )
     summary = load(tmp_path / "in", db)
     assert summary["events"]["ignored_columns"] == {"campaign_x"}
-    columns = [r[0] for r in query(db, "select column_name from information_schema.columns "
-                                       "where table_schema = 'raw' and table_name = 'events'")]
+    columns = [
+        r[0]
+        for r in query(
+            db, "select column_name from information_schema.columns where table_schema = 'raw' and table_name = 'events'"
+        )
+    ]
     assert "campaign_x" not in columns
     assert query(db, "select email, price from raw.events") == [(None, None)]
 

@@ -43,8 +43,15 @@ CONTACT_CASES = {  # marker is first_name
     "email_opt_in_unparseable": {"email_opt_in": "maybe"},
 }
 
-GOOD_TRANSACTION = {"customer_id": "u1", "ordered_at": "2026-10-30T10:00:00Z", "status": "completed",
-                    "currency": "GBP", "amount": "10.00", "item_count": "1", "loaded_at": LOADED}
+GOOD_TRANSACTION = {
+    "customer_id": "u1",
+    "ordered_at": "2026-10-30T10:00:00Z",
+    "status": "completed",
+    "currency": "GBP",
+    "amount": "10.00",
+    "item_count": "1",
+    "loaded_at": LOADED,
+}
 TRANSACTION_CASES = {  # marker is channel
     "transaction_id_missing": {"transaction_id": ""},
     "ordered_at_unparseable": {"ordered_at": "soon"},
@@ -60,8 +67,12 @@ TRANSACTION_CASES = {  # marker is channel
     "phone_invalid": {"phone": "12345"},
 }
 
-GOOD_REQUEST = {"identifier_type": "user_id", "request_type": "erasure", "requested_at": "2026-10-30T10:00:00Z",
-                "loaded_at": LOADED}
+GOOD_REQUEST = {
+    "identifier_type": "user_id",
+    "request_type": "erasure",
+    "requested_at": "2026-10-30T10:00:00Z",
+    "loaded_at": LOADED,
+}
 REQUEST_CASES = {  # marker is identifier_value (user ids are free text)
     "request_id_missing": {"request_id": None},
     "identifier_type_unknown": {"identifier_type": "cookie"},
@@ -127,10 +138,11 @@ def crafted(tmp_path_factory) -> Path:
         {**GOOD_EVENT, "event_id": "good-dup", "session_id": "good", "loaded_at": "2026-10-31 12:30:00"},
     ]
     contacts = rows_for(CONTACT_CASES, GOOD_CONTACT, "contact_id", "first_name", "c")
-    contacts += [{**GOOD_CONTACT, "contact_id": f"email-{i}", "email": raw_email}
-                 for i, (raw_email, _) in enumerate(EMAIL_CASES)]
-    contacts += [{**GOOD_CONTACT, "contact_id": f"phone-{i}", "phone": raw_phone, "country": country}
-                 for i, (raw_phone, country, _) in enumerate(PHONE_CASES)]
+    contacts += [{**GOOD_CONTACT, "contact_id": f"email-{i}", "email": raw_email} for i, (raw_email, _) in enumerate(EMAIL_CASES)]
+    contacts += [
+        {**GOOD_CONTACT, "contact_id": f"phone-{i}", "phone": raw_phone, "country": country}
+        for i, (raw_phone, country, _) in enumerate(PHONE_CASES)
+    ]
     transactions = rows_for(TRANSACTION_CASES, GOOD_TRANSACTION, "transaction_id", "channel", "t")
     transactions.append({**GOOD_TRANSACTION, "transaction_id": "good-refund", "status": "refunded", "amount": "-10.00"})
     requests = rows_for(REQUEST_CASES, GOOD_REQUEST, "request_id", "identifier_value", "r")
@@ -138,8 +150,12 @@ def crafted(tmp_path_factory) -> Path:
         {**GOOD_REQUEST, "request_id": "good-email", "identifier_type": "Email", "identifier_value": " Ann.Lee@Example.COM"},
         {**GOOD_REQUEST, "request_id": "good-phone", "identifier_type": "phone", "identifier_value": "07911 123456"},
     ]
-    for table, rows in [("events", events), ("crm_contacts", contacts), ("transactions", transactions),
-                        ("privacy_requests", requests)]:
+    for table, rows in [
+        ("events", events),
+        ("crm_contacts", contacts),
+        ("transactions", transactions),
+        ("privacy_requests", requests),
+    ]:
         write_csv(raw / f"{table}.csv", [*RAW_CONTRACT[table][0], "loaded_at"], rows)
     db = root / "warehouse.duckdb"
     load(raw, db)
@@ -169,11 +185,16 @@ QUARANTINES = [
 @pytest.mark.parametrize(("model", "cases", "prefix", "marker"), QUARANTINES, ids=[q[0] for q in QUARANTINES])
 def test_every_reason_code_is_triggered_by_its_crafted_row(crafted, model, cases, prefix, marker):
     assert set(cases) == accepted_reasons(model), "a reason code has no crafted row, or a crafted row no code"
-    rows = query(crafted, f"""select row_key, {marker}, quarantine_reason from staging.{model}
-                              where row_key like '{prefix}-%' or {marker} like 'case-%'""")
+    rows = query(
+        crafted,
+        f"""select row_key, {marker}, quarantine_reason from staging.{model}
+                              where row_key like '{prefix}-%' or {marker} like 'case-%'""",
+    )
     # A row is known by its key, or by its marker when the key is what the case breaks.
-    got = {(key[len(prefix) + 1:] if key and key.startswith(f"{prefix}-") else mark[len("case-"):]): reason
-           for key, mark, reason in rows}
+    got = {
+        (key[len(prefix) + 1 :] if key and key.startswith(f"{prefix}-") else mark[len("case-") :]): reason
+        for key, mark, reason in rows
+    }
     assert got == {reason: reason for reason in cases}
 
 

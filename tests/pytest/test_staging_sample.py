@@ -25,10 +25,17 @@ def test_raw_rows_split_exactly_as_the_generator_injected_them(sample, table):
     expected = sample.metadata["expected"][table]
     raw_rows = query(sample.db, f"select count(*) from raw.{table}")[0][0]
     staged = query(sample.db, f"select count(*) from staging.{STAGED[table]}")[0][0]
-    quarantined = dict(query(sample.db, f"select quarantine_reason, count(*) from staging.{STAGED[table]}_quarantined group by 1"))
-    removed = dict(query(sample.db, f"""
+    quarantined = dict(
+        query(sample.db, f"select quarantine_reason, count(*) from staging.{STAGED[table]}_quarantined group by 1")
+    )
+    removed = dict(
+        query(
+            sample.db,
+            f"""
         select row_disposition, count(*) from staging.{SOURCES[table]}
-        where row_disposition not in ('staged', 'quarantined') group by 1"""))
+        where row_disposition not in ('staged', 'quarantined') group by 1""",
+        )
+    )
 
     assert raw_rows == expected["raw_rows"]
     assert staged == expected["staged"]
@@ -39,9 +46,12 @@ def test_raw_rows_split_exactly_as_the_generator_injected_them(sample, table):
 
 def test_every_generated_phone_format_normalises_to_the_true_number(sample):
     truth = f"read_parquet('{sample.data_dir}/ground_truth/identifiers/*.parquet')"
-    unknown = query(sample.db, f"""
+    unknown = query(
+        sample.db,
+        f"""
         select phone from staging.stg_crm__contacts where phone is not null
-        except select identifier_value from {truth} where identifier_type = 'phone'""")
+        except select identifier_value from {truth} where identifier_type = 'phone'""",
+    )
     total = query(sample.db, "select count(phone) from staging.stg_crm__contacts")[0][0]
     assert total > 500
     assert unknown == []
@@ -50,24 +60,36 @@ def test_every_generated_phone_format_normalises_to_the_true_number(sample):
 def test_every_messy_email_normalises_to_the_true_address(sample):
     truth = f"read_parquet('{sample.data_dir}/ground_truth/identifiers/*.parquet')"
     # Junk placeholders (test@test.com ...) are real-world noise no person owns; identity blocks them.
-    unknown = query(sample.db, f"""
+    unknown = query(
+        sample.db,
+        f"""
         select email from staging.stg_crm__contacts where email is not null
         union select email from staging.stg_shop__transactions where email is not null
-        except select identifier_value from {truth} where identifier_type = 'email'""")
+        except select identifier_value from {truth} where identifier_type = 'email'""",
+    )
     assert {row[0] for row in unknown} <= {"test@test.com", "noemail@example.com", "a@a.com"}
 
 
 def test_late_and_offset_timestamps_are_staged_in_utc(sample):
-    late = query(sample.db, """
+    late = query(
+        sample.db,
+        """
         select count(*) from staging.stg_tracking__events
-        where loaded_at > occurred_at + interval 1 day""")[0][0]
+        where loaded_at > occurred_at + interval 1 day""",
+    )[0][0]
     assert late > 0
     # Some raw times carry a +01:00 / +02:00 / -05:00 offset; staged times are UTC, so an event
     # never lands before it happened (beyond the clock-skew tolerance).
-    assert query(sample.db, """
+    assert query(
+        sample.db,
+        """
         select count(*) from staging.stg_tracking__events
-        where occurred_at > loaded_at + interval 60 minute""") == [(0,)]
-    offsets = query(sample.db, """
+        where occurred_at > loaded_at + interval 60 minute""",
+    ) == [(0,)]
+    offsets = query(
+        sample.db,
+        """
         select count(*) from staging.base_tracking__events
-        where raw_occurred_at like '%+0_:00' and row_disposition = 'staged'""")[0][0]
+        where raw_occurred_at like '%+0_:00' and row_disposition = 'staged'""",
+    )[0][0]
     assert offsets > 0
