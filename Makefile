@@ -38,10 +38,11 @@ $(SAMPLE)/metadata.json: | install
 
 lint: install  ## sqlfluff on every model, ruff on the Python
 	$(BIN)/ruff check scripts tests
+	mkdir -p $(CI_DIR)
 	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/lint.duckdb $(BIN)/sqlfluff lint models
 
 ci-build: install sample  ## dbt build with every data and unit test on a fresh throw-away database
-	rm -rf $(CI_DIR) && mkdir -p $(CI_DIR)
+	rm -rf $(CI_DIR)/dbt $(CI_DIR)/warehouse.duckdb && mkdir -p $(CI_DIR)
 	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/warehouse.duckdb $(BIN)/python scripts/load_raw.py $(SAMPLE)/raw
 	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/warehouse.duckdb $(BIN)/dbt build --target-path $(CI_DIR)/dbt
 
