@@ -4,6 +4,7 @@
       superseded_version  an older usable version of a contact that has a later one
     A phone written without an international prefix takes the contact's own country. -#}
 {{ config(materialized='view') }}
+{% set max_clock_skew_minutes = required_var('unified_segments_max_clock_skew_minutes') %}
 
 with
 
@@ -68,7 +69,7 @@ checked as (
         case
             when contact_id is null then 'contact_id_missing'
             when updated_at is null then 'updated_at_unparseable'
-            when updated_at > {{ dbt.dateadd('minute', required_var('unified_segments_max_clock_skew_minutes'), 'loaded_at') }}
+            when updated_at > {{ dbt.dateadd('minute', max_clock_skew_minutes, 'loaded_at') }}
                 then 'updated_at_in_future'
             when {{ clean_text('raw_created_at') }} is not null and created_at is null then 'created_at_unparseable'
             when email is not null and not {{ is_valid_email('email') }} then 'email_invalid'

@@ -5,6 +5,9 @@
       superseded_version  an earlier usable delivery of a transaction_id delivered again
     Refunds are rows of their own with status 'refunded' and a negative amount. -#}
 {{ config(materialized='view') }}
+{% set max_clock_skew_minutes = required_var('unified_segments_max_clock_skew_minutes') %}
+{% set min_valid_timestamp = required_var('unified_segments_min_valid_timestamp') %}
+{% set max_transaction_amount = required_var('unified_segments_max_transaction_amount') %}
 
 with
 
@@ -59,16 +62,16 @@ checked as (
         case
             when transaction_id is null then 'transaction_id_missing'
             when ordered_at is null then 'ordered_at_unparseable'
-            when ordered_at < cast('{{ required_var('unified_segments_min_valid_timestamp') }}' as timestamp)
+            when ordered_at < cast('{{ min_valid_timestamp }}' as timestamp)
                 then 'ordered_at_before_min'
-            when ordered_at > {{ dbt.dateadd('minute', required_var('unified_segments_max_clock_skew_minutes'), 'loaded_at') }}
+            when ordered_at > {{ dbt.dateadd('minute', max_clock_skew_minutes, 'loaded_at') }}
                 then 'ordered_at_in_future'
             when status is null or status not in ('completed', 'cancelled', 'refunded') then 'status_unknown'
             when currency is null or not {{ regexp_matches('currency', '^[A-Z]{3}$') }} then 'currency_invalid'
             when amount is null then 'amount_unparseable'
             when
-                amount > {{ required_var('unified_segments_max_transaction_amount') }}
-                or amount < -{{ required_var('unified_segments_max_transaction_amount') }}
+                amount > {{ max_transaction_amount }}
+                or amount < -{{ max_transaction_amount }}
                 or (amount < 0 and status != 'refunded')
                 then 'amount_out_of_range'
             when {{ clean_text('raw_item_count') }} is not null and item_count is null then 'item_count_unparseable'

@@ -5,6 +5,11 @@
     A view: stg_tracking__events and stg_tracking__events_quarantined are the tables built on it,
     and the conservation test counts its duplicate deliveries. -#}
 {{ config(materialized='view') }}
+{% set max_clock_skew_minutes = required_var('unified_segments_max_clock_skew_minutes') %}
+{% set min_valid_timestamp = required_var('unified_segments_min_valid_timestamp') %}
+{% set max_unit_price = required_var('unified_segments_max_unit_price') %}
+{% set max_quantity = required_var('unified_segments_max_quantity') %}
+{% set event_types = required_var('unified_segments_event_types') %}
 
 with
 
@@ -69,22 +74,22 @@ checked as (
             when
                 event_type is null
                 or event_type not in (
-                    {%- for event_type in required_var('unified_segments_event_types') %}
+                    {%- for event_type in event_types %}
                         '{{ event_type }}'{{ ',' if not loop.last }}
                     {%- endfor %}
                 )
                 then 'event_type_unknown'
             when occurred_at is null then 'occurred_at_unparseable'
-            when occurred_at < cast('{{ required_var('unified_segments_min_valid_timestamp') }}' as timestamp)
+            when occurred_at < cast('{{ min_valid_timestamp }}' as timestamp)
                 then 'occurred_at_before_min'
-            when occurred_at > {{ dbt.dateadd('minute', required_var('unified_segments_max_clock_skew_minutes'), 'loaded_at') }}
+            when occurred_at > {{ dbt.dateadd('minute', max_clock_skew_minutes, 'loaded_at') }}
                 then 'occurred_at_in_future'
             when anonymous_id is null and user_id is null and email is null then 'identifier_missing'
             when email is not null and not {{ is_valid_email('email') }} then 'email_invalid'
             when {{ clean_text('raw_price') }} is not null and price is null then 'price_unparseable'
-            when price < 0 or price > {{ required_var('unified_segments_max_unit_price') }} then 'price_out_of_range'
+            when price < 0 or price > {{ max_unit_price }} then 'price_out_of_range'
             when {{ clean_text('raw_quantity') }} is not null and quantity is null then 'quantity_unparseable'
-            when quantity <= 0 or quantity > {{ required_var('unified_segments_max_quantity') }} then 'quantity_out_of_range'
+            when quantity <= 0 or quantity > {{ max_quantity }} then 'quantity_out_of_range'
         end as quarantine_reason
     from typed
 
