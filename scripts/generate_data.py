@@ -878,7 +878,7 @@ class ChunkWriter:
         elif reason == "phone_invalid":
             row["phone"] = rng.choice(MALFORMED_PHONES)
         elif reason == "updated_at_unparseable":
-            row["updated_at_bad"] = rng.choice(("last tuesday", "2026-02-30 10:00:00", "00/00/0000"))
+            row["updated_at_bad"] = rng.choice(("last tuesday", "2026-02-30 10:00:00", "00/00/0000", "epoch"))
         elif reason == "birth_date_unparseable":
             row["birth_date"] = rng.choice(("31/02/1980", "unknown", "19800101x"))
         elif reason == "email_opt_in_unparseable":
@@ -893,7 +893,7 @@ class ChunkWriter:
         if reason == "transaction_id_missing":
             row["transaction_id"] = rng.choice((None, ""))
         elif reason == "ordered_at_unparseable":
-            row["ordered_at_bad"] = rng.choice(("n/a", "2026-00-10T10:00:00Z", "soon"))
+            row["ordered_at_bad"] = rng.choice(("n/a", "2026-00-10T10:00:00Z", "soon", "infinity"))
         elif reason == "ordered_at_in_future":
             row["ordered_ms"] = row["loaded_ms"] + rng.randint(2, 300) * MS_PER_DAY
         elif reason == "status_unknown":

@@ -28,9 +28,15 @@
 
 
 {#- Parses ISO-8601 text with or without a UTC offset; returns a UTC timestamp without time zone.
-    Text without an offset is read as UTC (the profiles pin the session time zone to UTC). -#}
+    Text without an offset is read as UTC (the profiles pin the session time zone to UTC). Only
+    text that starts like a date is parsed: engines also read words ('yesterday', 'epoch',
+    'infinity' on PostgreSQL, 'infinity' on DuckDB), which would make a result depend on the day
+    of the build or differ between engines. -#}
 {% macro safe_cast_timestamp_utc(expr) -%}
-    {{ return(adapter.dispatch('safe_cast_timestamp_utc', 'unified_segments')(expr)) }}
+    case
+        when {{ unified_segments.regexp_matches('trim(' ~ expr ~ ')', '^[0-9]{4}-[0-9]{2}-[0-9]{2}') }}
+            then {{ adapter.dispatch('safe_cast_timestamp_utc', 'unified_segments')(expr) }}
+    end
 {%- endmacro %}
 
 {% macro default__safe_cast_timestamp_utc(expr) -%}

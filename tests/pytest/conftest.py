@@ -20,6 +20,7 @@ import pytest
 
 import generate_data
 import load_raw
+import pg_cluster
 from warehouse import DuckDBWarehouse
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -28,15 +29,20 @@ SAMPLE_PEOPLE = 3000
 SAMPLE_SEED = 7
 
 
-def dbt(*args: str, db: Path, check: bool = True, vars: dict | None = None) -> subprocess.CompletedProcess:
-    """Run dbt against the DuckDB file db; with check, fail the test with dbt's output on error."""
+def dbt(
+    *args: str, db: Path, check: bool = True, vars: dict | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run dbt against the DuckDB file db, or against the target that env names (db's folder then
+    only holds dbt's output); with check, fail the test with dbt's output on error."""
     env = {
         **os.environ,
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db),
         "UNIFIED_SEGMENTS_TARGET": "duckdb",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(env or {}),
     }
+    db.parent.mkdir(parents=True, exist_ok=True)
     command = [DBT, *args, "--target-path", str(db.parent / "dbt_target"), "--log-path", str(db.parent / "dbt_logs")]
     if vars:
         command += ["--vars", json.dumps(vars)]
@@ -70,6 +76,18 @@ def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
         writer.writerow(columns)
         for row in rows:
             writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throw-away PostgreSQL 15 server; yields the env vars for the profile's postgres target."""
+    if not pg_cluster.available():
+        message = f"PostgreSQL 15 server binaries not found in {pg_cluster.PG_BIN} (Debian package postgresql-15)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with pg_cluster.cluster() as env:
+        yield env
 
 
 @dataclass

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import duckdb
-import import_online_retail
 import pytest
 
+import import_online_retail
 from conftest import dbt, load, query
 
 REALDATA = Path(os.environ.get("UNIFIED_SEGMENTS_REALDATA", import_online_retail.DEFAULT_REALDATA))

@@ -34,7 +34,7 @@ EVENT_CASES = {  # reason -> what breaks; the marker is session_id
 GOOD_CONTACT = {"email": "ok@example.com", "country": "GB", "updated_at": "2026-10-01 10:00:00", "loaded_at": LOADED}
 CONTACT_CASES = {  # marker is first_name
     "contact_id_missing": {"contact_id": None},
-    "updated_at_unparseable": {"updated_at": "last tuesday"},
+    "updated_at_unparseable": {"updated_at": "epoch"},
     "updated_at_in_future": {"updated_at": "2027-01-01 00:00:00"},
     "created_at_unparseable": {"created_at": "2026-02-30 10:00:00"},
     "email_invalid": {"email": "n/a"},
@@ -54,7 +54,7 @@ GOOD_TRANSACTION = {
 }
 TRANSACTION_CASES = {  # marker is channel
     "transaction_id_missing": {"transaction_id": ""},
-    "ordered_at_unparseable": {"ordered_at": "soon"},
+    "ordered_at_unparseable": {"ordered_at": "infinity"},
     "ordered_at_before_min": {"ordered_at": "1999-12-31T23:59:59Z"},
     "ordered_at_in_future": {"ordered_at": "2026-11-30T00:00:00Z"},
     "status_unknown": {"status": "pending_review"},
