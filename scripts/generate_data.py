@@ -558,7 +558,11 @@ class ChunkWriter:
         self.emit(p, "page_view", t, device, session, logged_in=logged_in, url="/", utm=utm, **kw)
         if logged_in:
             t += rng.randint(5_000, 60_000)
-            self.emit(p, "login", t, device, session, logged_in=True, url="/account/login", **kw)
+            # A login is an identify call; trackers usually send the account's email as a trait.
+            email = p["email"] if rng.random() < 0.6 else None
+            if email:
+                p["used_email"] = True
+            self.emit(p, "login", t, device, session, logged_in=True, url="/account/login", email=email, **kw)
         cart: list[tuple] = []
         for step in range(rng.randint(2 if is_signup else 1, 5)):
             t += rng.randint(10_000, 240_000)

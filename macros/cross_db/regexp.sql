@@ -3,19 +3,24 @@
     (Spark string literals eat them), [0-9] rather than \d, [.] rather than \.  -#}
 
 {% macro regexp_matches(expr, pattern) -%}
-    {{ return(adapter.dispatch('regexp_matches', 'unified_segments')(expr, pattern)) }}
+    {{ return(unified_segments.regexp_matches_expr(expr, "'" ~ pattern ~ "'")) }}
 {%- endmacro %}
 
-{% macro default__regexp_matches(expr, pattern) -%}
-    regexp_matches({{ expr }}, '{{ pattern }}')
+{#- The same, with the pattern given as a SQL expression (a column of patterns, say). -#}
+{% macro regexp_matches_expr(expr, pattern_expr) -%}
+    {{ return(adapter.dispatch('regexp_matches_expr', 'unified_segments')(expr, pattern_expr)) }}
 {%- endmacro %}
 
-{% macro postgres__regexp_matches(expr, pattern) -%}
-    ({{ expr }} ~ '{{ pattern }}')
+{% macro default__regexp_matches_expr(expr, pattern_expr) -%}
+    regexp_matches({{ expr }}, {{ pattern_expr }})
 {%- endmacro %}
 
-{% macro spark__regexp_matches(expr, pattern) -%}
-    ({{ expr }} rlike '{{ pattern }}')
+{% macro postgres__regexp_matches_expr(expr, pattern_expr) -%}
+    ({{ expr }} ~ {{ pattern_expr }})
+{%- endmacro %}
+
+{% macro spark__regexp_matches_expr(expr, pattern_expr) -%}
+    ({{ expr }} rlike {{ pattern_expr }})
 {%- endmacro %}
 
 

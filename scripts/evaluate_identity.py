@@ -1,0 +1,159 @@
+"""Score identity resolution against the generator's ground truth.
+
+    python scripts/evaluate_identity.py --ground-truth data/sample/ground_truth
+
+Reads identity.int_identifiers_resolved from the warehouse the profile points at (DuckDB is opened
+read-only) and ground_truth/identifiers/*.parquet, and reports pairwise precision, recall and F1
+over identifier pairs: a pair is predicted when both identifiers got the same person_id, true
+when the generator gave both to the same person. Identifiers the truth gives to several people
+(a household's shared device) have no right answer and are left out, and counted.
+
+Recall is given twice. Over all true pairs; and over linkable pairs: two identifiers of one
+person that the data connects through a chain of rows each showing two identifiers of that same
+person. A browser that never logged in, or an address seen only on email opens, shares no row
+with anything else of its owner's: no deterministic rule can link it (that is what probabilistic
+matching is for), so linkable recall is what a perfect deterministic resolver reaches, and the
+gap between the two recalls is the headroom left for probabilistic links.
+Also: resolved persons vs true persons, the largest component, true identifiers that were blocked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from warehouse import connect, duckdb_path, target_name
+
+EDGES_SQL = "select identifier_key_a, identifier_key_b from identity.int_identifier_edges_aggregated"
+RESOLVED_SQL = """
+    select identifier_type, identifier_value, person_id, component_size
+    from identity.int_identifiers_resolved
+"""
+
+METRICS_SQL = """
+with
+owners as (
+    select identifier_type, identifier_value, min(person_key) as person_key, count(distinct person_key) as owners
+    from truth group by identifier_type, identifier_value
+),
+evaluated as (
+    select o.person_key, r.person_id, l.evidence_group
+    from owners as o
+    inner join resolved as r using (identifier_type, identifier_value)
+    inner join linkable as l on l.identifier_key = o.identifier_type || ':' || o.identifier_value
+    where o.owners = 1 and r.person_id is not null
+),
+both_groups as (select count(*) as n from evaluated group by person_id, person_key),
+predicted_groups as (select count(*) as n from evaluated group by person_id),
+true_groups as (select count(*) as n from evaluated group by person_key),
+linkable_hits as (select count(*) as n from evaluated group by evidence_group, person_id),
+linkable_groups as (select count(*) as n from evaluated group by evidence_group)
+select
+    (select sum(n * (n - 1) / 2) from both_groups) as true_positive_pairs,
+    (select sum(n * (n - 1) / 2) from predicted_groups) as predicted_pairs,
+    (select sum(n * (n - 1) / 2) from true_groups) as true_pairs,
+    (select sum(n * (n - 1) / 2) from linkable_hits) as linkable_pairs_found,
+    (select sum(n * (n - 1) / 2) from linkable_groups) as linkable_pairs,
+    (select count(*) from evaluated) as evaluated_identifiers,
+    (select count(*) from owners where owners > 1) as shared_truth_identifiers,
+    (select count(*) from owners o inner join resolved r using (identifier_type, identifier_value)
+        where o.owners = 1 and r.person_id is null) as owned_identifiers_blocked,
+    (select count(*) from owners o anti join resolved r using (identifier_type, identifier_value))
+        as truth_identifiers_not_staged,
+    (select count(distinct person_id) from evaluated) as resolved_persons,
+    (select count(distinct person_key) from evaluated) as true_persons,
+    (select max(component_size) from resolved) as largest_component
+"""
+
+
+def load_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the warehouse's resolved identifiers and edges visible to con as `resolved` and `edges`."""
+    if target_name() == "duckdb":
+        con.execute(f"attach '{duckdb_path()}' as wh (read_only)")
+        for name, sql in (("resolved", RESOLVED_SQL), ("edges", EDGES_SQL)):
+            con.execute(f"create view {name} as {sql.replace('identity.', 'wh.identity.')}")
+        return
+    wh = connect()
+    try:
+        for name, sql in (("resolved", RESOLVED_SQL), ("edges", EDGES_SQL)):
+            with wh.con.cursor() as cur:
+                cur.execute(sql)
+                columns = [d[0] for d in cur.description]
+                rows = cur.fetchall()
+            con.register(name, pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)}))
+    finally:
+        wh.close()
+
+
+def linkable_groups(con: duckdb.DuckDBPyConnection) -> None:
+    """Table `linkable`: each owned identifier's evidence group (see the module docstring)."""
+    owned = con.execute("""
+        select identifier_type || ':' || identifier_value, min(person_key) from truth
+        group by identifier_type, identifier_value having count(distinct person_key) = 1""").fetchall()
+    owner = dict(owned)
+    parent = {key: key for key in owner}
+
+    def root(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for a, b in con.execute("select identifier_key_a, identifier_key_b from edges").fetchall():
+        if a in owner and b in owner and owner[a] == owner[b]:
+            parent[root(a)] = root(b)
+    keys = list(owner)
+    con.register("linkable", pa.table({"identifier_key": keys, "evidence_group": [root(k) for k in keys]}))
+
+
+def evaluate(ground_truth: Path) -> dict:
+    con = duckdb.connect()
+    con.execute(f"create view truth as select * from read_parquet('{ground_truth}/identifiers/*.parquet')")
+    load_warehouse(con)
+    linkable_groups(con)
+    cursor = con.execute(METRICS_SQL)
+    names = [d[0] for d in cursor.description]
+    metrics = {name: (int(value) if value is not None else 0) for name, value in zip(names, cursor.fetchall()[0], strict=True)}
+    tp, predicted, true = metrics["true_positive_pairs"], metrics["predicted_pairs"], metrics["true_pairs"]
+    metrics["precision"] = tp / predicted if predicted else 1.0
+    metrics["recall_all_pairs"] = tp / true if true else 1.0
+    linkable = metrics["linkable_pairs"]
+    metrics["recall"] = metrics["linkable_pairs_found"] / linkable if linkable else 1.0
+    p, r = metrics["precision"], metrics["recall"]
+    metrics["f1"] = 2 * p * r / (p + r) if p + r else 0.0
+    return metrics
+
+
+def format_table(metrics: dict) -> str:
+    rows = [
+        ("pairwise precision", f"{metrics['precision']:.4f}"),
+        ("pairwise recall (linkable pairs)", f"{metrics['recall']:.4f}"),
+        ("pairwise F1 (linkable pairs)", f"{metrics['f1']:.4f}"),
+        ("pairwise recall (all true pairs)", f"{metrics['recall_all_pairs']:.4f}"),
+        ("resolved persons", f"{metrics['resolved_persons']:,}"),
+        ("true persons", f"{metrics['true_persons']:,}"),
+        ("largest component (identifiers)", f"{metrics['largest_component']:,}"),
+        ("identifiers evaluated", f"{metrics['evaluated_identifiers']:,}"),
+        ("left out: shared in the truth", f"{metrics['shared_truth_identifiers']:,}"),
+        ("owned identifiers blocked", f"{metrics['owned_identifiers_blocked']:,}"),
+        ("truth identifiers not staged", f"{metrics['truth_identifiers_not_staged']:,}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value:>12}" for name, value in rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ground-truth", type=Path, default=Path("data/sample/ground_truth"))
+    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    args = parser.parse_args(argv)
+    metrics = evaluate(args.ground_truth)
+    print(json.dumps(metrics, indent=2) if args.json else format_table(metrics))
+
+
+if __name__ == "__main__":
+    main()
