@@ -37,6 +37,15 @@ typed_edges as (
 
 ),
 
+identifier_types as (
+
+    select distinct
+        identifier_type,
+        type_priority
+    from identifiers
+
+),
+
 person_links as (
 
     select
@@ -68,26 +77,45 @@ stronger_neighbours as (
 
 ),
 
+neighbour_counts as (
+
+    select
+        stronger_neighbours.identifier_key,
+        stronger_neighbours.neighbour_type,
+        stronger_neighbours.neighbour_limit,
+        neighbour_types.type_priority as neighbour_priority,
+        count(*) as neighbour_count
+    from stronger_neighbours
+    inner join identifier_types as neighbour_types
+        on stronger_neighbours.neighbour_type = neighbour_types.identifier_type
+    group by
+        stronger_neighbours.identifier_key,
+        stronger_neighbours.neighbour_type,
+        stronger_neighbours.neighbour_limit,
+        neighbour_types.type_priority
+
+),
+
+ranked_overloads as (
+
+    select
+        *,
+        row_number() over (partition by identifier_key order by neighbour_priority) as strength_rank
+    from neighbour_counts
+    where neighbour_count > neighbour_limit
+
+),
+
+-- The strongest type the identifier has too many of explains why it is shared.
 shared as (
 
     select
         identifier_key,
-        min(
-            'shared identifier: linked to ' || cast(neighbour_count as {{ dbt.type_string() }}) || ' '
-            || neighbour_type || ' values, more than one person holds ('
-            || cast(neighbour_limit as {{ dbt.type_string() }}) || ')'
-        ) as share_rule
-    from (
-        select
-            identifier_key,
-            neighbour_type,
-            neighbour_limit,
-            count(*) as neighbour_count
-        from stronger_neighbours
-        group by identifier_key, neighbour_type, neighbour_limit
-    ) as counted
-    where neighbour_count > neighbour_limit
-    group by identifier_key
+        'shared identifier: linked to ' || cast(neighbour_count as {{ dbt.type_string() }}) || ' '
+        || neighbour_type || ' values, more than one person holds ('
+        || cast(neighbour_limit as {{ dbt.type_string() }}) || ')' as share_rule
+    from ranked_overloads
+    where strength_rank = 1
 
 ),
 

@@ -38,6 +38,15 @@ device_links as (
 
 ),
 
+identifier_types as (
+
+    select distinct
+        identifier_type,
+        type_priority
+    from identifiers
+
+),
+
 group_types as (
 
     select distinct
@@ -58,25 +67,42 @@ device_groups as (
 
 ),
 
+device_type_counts as (
+
+    select
+        device_groups.device_key,
+        group_types.identifier_type,
+        count(*) as group_count
+    from device_groups
+    inner join group_types on device_groups.person_group = group_types.person_group
+    group by device_groups.device_key, group_types.identifier_type
+
+),
+
+ranked_conflicts as (
+
+    select
+        device_type_counts.device_key,
+        device_type_counts.identifier_type,
+        device_type_counts.group_count,
+        row_number() over (
+            partition by device_type_counts.device_key order by identifier_types.type_priority
+        ) as strength_rank
+    from device_type_counts
+    inner join identifier_types on device_type_counts.identifier_type = identifier_types.identifier_type
+    where device_type_counts.group_count > 1
+
+),
+
+-- The strongest identifier type that more than one of the device's groups holds explains the drop.
 conflicts as (
 
     select
         device_key,
-        min(
-            'shared device: ' || cast(group_count as {{ dbt.type_string() }})
-            || ' separate people seen on it each have a ' || identifier_type
-        ) as share_rule
-    from (
-        select
-            device_groups.device_key,
-            group_types.identifier_type,
-            count(*) as group_count
-        from device_groups
-        inner join group_types on device_groups.person_group = group_types.person_group
-        group by device_groups.device_key, group_types.identifier_type
-    ) as per_type
-    where group_count > 1
-    group by device_key
+        'shared device: ' || cast(group_count as {{ dbt.type_string() }})
+        || ' separate people seen on it each have a ' || identifier_type as share_rule
+    from ranked_conflicts
+    where strength_rank = 1
 
 ),
 
