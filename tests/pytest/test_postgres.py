@@ -12,6 +12,11 @@ from warehouse import PostgresWarehouse, postgres_dsn
 
 # Per staged model: its key and the normalised columns both engines must agree on.
 COMPARED = {
+    "identity.int_identifiers_resolved": "identifier_key, person_id, resolution, component_size",
+    "marts.dim_customer_profiles": "person_id, email, phone, country, is_email_opted_in, is_erased, has_marketing_opt_out, "
+    "identifier_count, sessions_30d, product_views_30d, abandoned_cart_sessions_30d, time_on_site_minutes_30d, "
+    "luxury_view_share_30d, orders, net_revenue, average_order_value, purchases_per_month, days_since_last_purchase, "
+    "first_seen_at, signed_up_at",
     "stg_tracking__events": "event_id, event_type, occurred_at, anonymous_id, user_id, email, price, quantity",
     "stg_crm__contacts": "contact_id, email, phone, country, is_email_opted_in, birth_date, updated_at",
     "stg_shop__transactions": "transaction_id, customer_id, email, phone, status, amount, item_count, ordered_at",
@@ -52,14 +57,15 @@ def test_loader_is_idempotent_on_postgres_and_lands_nulls_as_nulls(postgres, tmp
     assert pg_rows(postgres, "select request_id from raw.privacy_requests order by 1 nulls first") == [(None,), ("r1",)]
 
 
-def test_staging_on_postgres_equals_duckdb(postgres, sample):
+def test_staging_identity_and_profiles_on_postgres_equal_duckdb(postgres, sample):
     postgres = new_database(postgres, "staging_test")
     pg_load(postgres, sample.data_dir / "raw")
     dbt("build", db=sample.db.parent / "pg" / "unused.duckdb", env=postgres)
     for model, columns in COMPARED.items():
         key = columns.split(",")[0]
-        on_duckdb = query(sample.db, f"select {columns} from staging.{model} order by {key}")
-        on_postgres = pg_rows(postgres, f"select {columns} from staging.{model} order by {key}")
+        relation = model if "." in model else f"staging.{model}"
+        on_duckdb = query(sample.db, f"select {columns} from {relation} order by {key}")
+        on_postgres = pg_rows(postgres, f"select {columns} from {relation} order by {key}")
         assert len(on_postgres) == len(on_duckdb) > 0, model
         assert on_postgres == on_duckdb, model
     for model in (

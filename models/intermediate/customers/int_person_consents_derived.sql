@@ -1,0 +1,43 @@
+{#- Privacy requests per person: a request names one identifier, and applies to the person that
+    identifier resolved to. A request naming an identifier never seen, or a blocked one, reaches
+    no one (it is still in stg_privacy__requests). -#}
+
+with
+
+requests as (
+
+    select * from {{ ref('stg_privacy__requests') }}
+
+),
+
+identifiers as (
+
+    select * from {{ ref('int_identifiers_resolved') }}
+
+),
+
+matched as (
+
+    select
+        identifiers.person_id,
+        requests.request_type,
+        requests.requested_at
+    from requests
+    inner join identifiers
+        on requests.identifier_type || ':' || requests.identifier_value = identifiers.identifier_key
+    where identifiers.person_id is not null
+
+),
+
+final as (
+
+    select
+        person_id,
+        min(case when request_type = 'erasure' then requested_at end) as erasure_requested_at,
+        min(case when request_type = 'marketing_opt_out' then requested_at end) as marketing_opt_out_requested_at
+    from matched
+    group by person_id
+
+)
+
+select * from final
