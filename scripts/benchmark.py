@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -24,10 +23,10 @@ from pathlib import Path
 
 import psutil
 
+from readme import update_section
 from warehouse import PROJECT_DIR
 
 RESULTS = PROJECT_DIR / "target" / "benchmark"
-README = PROJECT_DIR / "README.md"
 
 
 def run_measured(command: list[str]) -> tuple[float, int]:
@@ -95,14 +94,6 @@ def generator_table(result: dict) -> str:
     )
 
 
-def update_readme(section: str) -> None:
-    text = README.read_text()
-    pattern = re.compile(r"(<!-- perf:start -->\n).*?(\n<!-- perf:end -->)", re.S)
-    if not pattern.search(text):
-        raise SystemExit("README.md has no <!-- perf:start --> ... <!-- perf:end --> markers")
-    README.write_text(pattern.sub(lambda m: m.group(1) + section + m.group(2), text))
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("benchmark", choices=["generator"])
@@ -116,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     table = generator_table(result)
     print(table)
     if args.update_readme:
-        update_readme(table)
+        update_section("perf", table)
 
 
 if __name__ == "__main__":

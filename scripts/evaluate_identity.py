@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from readme import update_section
 from warehouse import connect, duckdb_path, target_name
 
 EDGES_SQL = "select identifier_key_a, identifier_key_b from identity.int_identifier_edges_aggregated"
@@ -150,9 +151,26 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ground-truth", type=Path, default=Path("data/sample/ground_truth"))
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    parser.add_argument("--update-readme", action="store_true", help="publish the table in the README")
     args = parser.parse_args(argv)
     metrics = evaluate(args.ground_truth)
-    print(json.dumps(metrics, indent=2) if args.json else format_table(metrics))
+    table = format_table(metrics)
+    print(json.dumps(metrics, indent=2) if args.json else table)
+    if args.update_readme:
+        metadata = json.loads((args.ground_truth.parent / "metadata.json").read_text())
+        update_section(
+            "identity",
+            "\n".join(
+                [
+                    f"Measured by `python scripts/evaluate_identity.py --ground-truth {args.ground_truth} --update-readme` "
+                    f"on generated data ({metadata['people']:,} people, seed {metadata['seed']}):",
+                    "",
+                    "```",
+                    table,
+                    "```",
+                ]
+            ),
+        )
 
 
 if __name__ == "__main__":

@@ -183,3 +183,60 @@ def test_the_component_size_ceiling_fails_on_a_component_above_it(sample):
     )
     assert failing.returncode != 0
     assert "FAIL" in failing.stdout and "max_group_size_int_identity_components_component" in failing.stdout
+
+
+def test_a_merge_between_builds_is_recorded_in_the_crosswalk_and_explained(tmp_path):
+    events = [*RAW_CONTRACT["events"][0], "loaded_at"]
+    transactions = [*RAW_CONTRACT["transactions"][0], "loaded_at"]
+    login = {"event_type": "login", "occurred_at": "2026-10-01T10:00:00Z", "loaded_at": "2026-10-01 11:00:00"}
+    order = {
+        "ordered_at": "2026-10-02T10:00:00Z",
+        "status": "completed",
+        "currency": "GBP",
+        "amount": "20.00",
+        "loaded_at": "2026-10-02 11:00:00",
+    }
+    write_csv(
+        tmp_path / "batch1" / "events.csv",
+        events,
+        [
+            {**login, "event_id": "e1", "anonymous_id": "anon-b", "user_id": "user-b"},
+        ],
+    )
+    write_csv(
+        tmp_path / "batch1" / "transactions.csv",
+        transactions,
+        [
+            {**order, "transaction_id": "t1", "email": "c@mail.com", "phone": "07911 123456"},  # a guest checkout
+        ],
+    )
+    db = tmp_path / "warehouse.duckdb"
+    load(tmp_path / "batch1", db)
+    dbt("build", db=db)
+    before = dict(query(db, "select identifier_key, person_id from identity.int_identifiers_resolved"))
+    person_b, person_c = before["user_id:user-b"], before["email:c@mail.com"]
+    assert person_b != person_c
+    assert query(db, "select count(*) from marts.map_person_id_crosswalk") == [(0,)]
+
+    # The guest signs in and orders with the same email: user-b and the guest are one person.
+    write_csv(
+        tmp_path / "batch2" / "transactions.csv",
+        transactions,
+        [
+            {**order, "transaction_id": "t2", "customer_id": "user-b", "email": "c@mail.com"},
+        ],
+    )
+    load(tmp_path / "batch2", db)
+    dbt("build", db=db)
+    after = dict(query(db, "select identifier_key, person_id from identity.int_identifiers_resolved"))
+    # The stronger anchor (a user_id beats an email) keeps its id; the guest's id is absorbed.
+    assert after["email:c@mail.com"] == after["phone:+447911123456"] == person_b
+    assert query(db, "select old_person_id, new_person_id, identifiers_moved from marts.map_person_id_crosswalk") == [
+        (person_c, person_b, 2)
+    ]
+
+    explained = dbt(
+        "run-operation", "explain_identity_link", "--args", '{a: "phone:+447911123456", b: "anonymous_id:anon-b"}', db=db
+    ).stdout
+    assert f"are person {person_b}, linked in 3 step(s)" in explained
+    assert "stg_shop__transactions row t2" in explained and "stg_tracking__events row e1" in explained
