@@ -3,7 +3,7 @@
       quarantined         unusable; quarantine_reason says why (first failed check wins)
       superseded_version  an older usable version of a contact that has a later one
     A phone written without an international prefix takes the contact's own country. -#}
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 {% set max_clock_skew_minutes = required_var('unified_segments_max_clock_skew_minutes') %}
 
 with

@@ -1,7 +1,7 @@
 {#- Every raw privacy request, typed, with its identifier normalised the way staging normalises
     that identifier type everywhere else (so a request matches the identifier it names), and its
     disposition: staged, quarantined (with quarantine_reason) or duplicate_delivery. -#}
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 
 with
 

@@ -4,7 +4,7 @@
       quarantined         unusable; quarantine_reason says why (first failed check wins)
       superseded_version  an earlier usable delivery of a transaction_id delivered again
     Refunds are rows of their own with status 'refunded' and a negative amount. -#}
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 {% set max_clock_skew_minutes = required_var('unified_segments_max_clock_skew_minutes') %}
 {% set min_valid_timestamp = required_var('unified_segments_min_valid_timestamp') %}
 {% set max_transaction_amount = required_var('unified_segments_max_transaction_amount') %}

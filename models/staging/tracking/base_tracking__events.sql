@@ -2,9 +2,10 @@
       staged              a usable event, the first delivery of its event_id
       quarantined         unusable; quarantine_reason says why (first failed check wins)
       duplicate_delivery  a later delivery of an event_id already staged (at-least-once pipeline)
-    A view: stg_tracking__events and stg_tracking__events_quarantined are the tables built on it,
-    and the conservation test counts its duplicate deliveries. -#}
-{{ config(materialized='view') }}
+    A table, so the typing and ranking run once: stg_tracking__events and
+    stg_tracking__events_quarantined are filters of it, and the conservation test counts its
+    duplicate deliveries. -#}
+{{ config(materialized='table') }}
 {% set max_clock_skew_minutes = required_var('unified_segments_max_clock_skew_minutes') %}
 {% set min_valid_timestamp = required_var('unified_segments_min_valid_timestamp') %}
 {% set max_unit_price = required_var('unified_segments_max_unit_price') %}
