@@ -76,3 +76,41 @@ def test_an_unset_var_fails_naming_the_var_and_the_model(fresh_db):
     assert "var 'unified_segments_max_clock_skew_minutes' is not set" in result.stdout
     # It stops at parse time, in the first model that reads the var.
     assert re.search(r"used by models/staging/\w+/base_\w+\.sql", result.stdout)
+
+
+def test_a_malformed_tier_var_fails_at_compile_time_naming_the_model(fresh_db):
+    result = dbt(
+        "compile",
+        "-s",
+        "int_customers_tiered",
+        db=fresh_db,
+        check=False,
+        vars={"unified_segments_value_tiers": {"thresholds": [">=100", ">=1000"], "labels": ["low", "high"]}},
+    )
+    assert result.returncode != 0
+    assert (
+        "threshold_bucket(net_revenue) in models/intermediate/segments/int_customers_tiered.sql: 2 labels for 2 thresholds"
+    ) in result.stdout
+    descending = dbt(
+        "compile",
+        "-s",
+        "int_customers_tiered",
+        db=fresh_db,
+        check=False,
+        vars={"unified_segments_value_tiers": {"thresholds": [">=1000", ">=100"], "labels": ["a", "b", "c"]}},
+    )
+    assert descending.returncode != 0
+    assert "thresholds must ascend ('>=1000' then '>=100')" in descending.stdout
+
+
+def test_a_tier_threshold_that_is_no_bound_fails_naming_it(fresh_db):
+    result = dbt(
+        "compile",
+        "-s",
+        "int_customers_tiered",
+        db=fresh_db,
+        check=False,
+        vars={"unified_segments_value_tiers": {"thresholds": ["100", ">=1000"], "labels": ["a", "b", "c"]}},
+    )
+    assert result.returncode != 0
+    assert "threshold '100' is not '>=<number>' or '><number>'" in result.stdout
