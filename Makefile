@@ -12,9 +12,9 @@ CI_DIR := target/ci
 export DBT_PROFILES_DIR := $(CURDIR)
 export UNIFIED_SEGMENTS_DUCKDB_PATH ?= warehouse.duckdb
 
-.PHONY: build test install sample lint ci-build pytest clean
+.PHONY: build test install sample segments lint ci-build pytest clean
 
-build: install sample  ## create the venv, generate the sample data, load it and run dbt build
+build: install sample segments  ## create the venv, generate the sample data, load it and run dbt build
 	$(BIN)/python scripts/load_raw.py $(SAMPLE)/raw
 	$(BIN)/dbt build
 	@echo
@@ -36,12 +36,16 @@ sample: $(SAMPLE)/metadata.json
 $(SAMPLE)/metadata.json: | install
 	$(BIN)/python scripts/generate_data.py --out $(SAMPLE) --people $(PEOPLE)
 
-lint: install  ## sqlfluff on every model, ruff on the Python
-	$(BIN)/ruff check scripts tests
-	mkdir -p $(CI_DIR)
-	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/lint.duckdb $(BIN)/sqlfluff lint models
+segments: install  ## regenerate the segment columns of dim_customer_segments' contract from the catalogue
+	$(BIN)/python scripts/sync_segment_contract.py
 
-ci-build: install sample  ## dbt build with every data and unit test on a fresh throw-away database
+lint: install  ## sqlfluff on every model and analysis, ruff on the Python, the segment contract in sync
+	$(BIN)/ruff check scripts tests
+	$(BIN)/python scripts/sync_segment_contract.py --check
+	mkdir -p $(CI_DIR)
+	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/lint.duckdb $(BIN)/sqlfluff lint models analyses
+
+ci-build: install sample segments  ## dbt build with every data and unit test on a fresh throw-away database
 	rm -rf $(CI_DIR)/dbt $(CI_DIR)/warehouse.duckdb && mkdir -p $(CI_DIR)
 	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/warehouse.duckdb $(BIN)/python scripts/load_raw.py $(SAMPLE)/raw
 	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/warehouse.duckdb $(BIN)/dbt build --target-path $(CI_DIR)/dbt

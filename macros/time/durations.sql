@@ -35,3 +35,16 @@
 {% macro spark__seconds_between(start_expr, end_expr) -%}
     cast(floor((unix_millis({{ end_expr }}) - unix_millis({{ start_expr }})) / 1000) as bigint)
 {%- endmacro %}
+
+
+{#- Whole calendar months from the month of start_expr to the month of end_expr. -#}
+{% macro months_between(start_expr, end_expr) -%}
+    {{ return(adapter.dispatch('months_between', 'unified_segments')(start_expr, end_expr)) }}
+{%- endmacro %}
+
+{% macro default__months_between(start_expr, end_expr) -%}
+    (
+        (extract(year from {{ end_expr }}) - extract(year from {{ start_expr }})) * 12
+        + extract(month from {{ end_expr }}) - extract(month from {{ start_expr }})
+    )
+{%- endmacro %}

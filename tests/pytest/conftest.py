@@ -30,13 +30,18 @@ SAMPLE_SEED = 7
 
 
 def dbt(
-    *args: str, db: Path, check: bool = True, vars: dict | None = None, env: dict | None = None
+    *args: str,
+    db: Path,
+    check: bool = True,
+    vars: dict | None = None,
+    env: dict | None = None,
+    project_dir: Path = PROJECT_DIR,
 ) -> subprocess.CompletedProcess:
     """Run dbt against the DuckDB file db, or against the target that env names (db's folder then
     only holds dbt's output); with check, fail the test with dbt's output on error."""
     env = {
         **os.environ,
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(project_dir),
         "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db),
         "UNIFIED_SEGMENTS_TARGET": "duckdb",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -46,7 +51,7 @@ def dbt(
     command = [DBT, *args, "--target-path", str(db.parent / "dbt_target"), "--log-path", str(db.parent / "dbt_logs")]
     if vars:
         command += ["--vars", json.dumps(vars)]
-    result = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)
     if check and result.returncode != 0:
         pytest.fail(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
     return result

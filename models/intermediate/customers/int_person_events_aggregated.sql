@@ -61,6 +61,18 @@ window_sessions as (
 
 ),
 
+category_views as (
+
+    select
+        person_id,
+        product_category,
+        row_number() over (partition by person_id order by count(*) desc, product_category asc) as category_rank
+    from person_events
+    where is_in_window and event_type = 'product_view' and product_category is not null
+    group by person_id, product_category
+
+),
+
 sessions_per_person as (
 
     select
@@ -133,6 +145,7 @@ final as (
         events_per_person.signed_up_at,
         events_per_person.last_cart_add_at,
         events_per_person.last_purchase_event_at,
+        category_views.product_category as top_category_30d,
         coalesce(sessions_per_person.sessions_30d, 0) as sessions_30d,
         coalesce(sessions_per_person.abandoned_cart_sessions_30d, 0) as abandoned_cart_sessions_30d,
         coalesce(sessions_per_person.time_on_site_minutes_30d, 0) as time_on_site_minutes_30d,
@@ -142,6 +155,8 @@ final as (
             as sale_view_share_30d
     from events_per_person
     left join sessions_per_person on events_per_person.person_id = sessions_per_person.person_id
+    left join category_views
+        on events_per_person.person_id = category_views.person_id and category_views.category_rank = 1
 
 )
 

@@ -29,7 +29,8 @@ final as (
         {{ is_within_last('last_seen_at', 3) }} as is_seen_last_3_days,
         {{ is_within_last('last_cart_add_at', 48, 'hour') }} as has_cart_add_last_48_hours,
         {{ is_within_last('last_purchase_event_at', 48, 'hour') }} as has_purchase_last_48_hours,
-        {{ days_since('last_seen_at') }} as days_since_last_seen
+        {{ days_since('last_seen_at') }} as days_since_last_seen,
+        {{ days_since('signed_up_at') }} as days_since_signup
     from profiles
 
 )

@@ -132,6 +132,7 @@ joined as (
         behaviour.distinct_categories_30d,
         behaviour.luxury_view_share_30d,
         behaviour.sale_view_share_30d,
+        behaviour.top_category_30d,
         behaviour.first_seen_at,
         behaviour.last_seen_at,
         behaviour.signed_up_at,
@@ -198,6 +199,7 @@ final as (
         cast(coalesce(joined.distinct_categories_30d, 0) as bigint) as distinct_categories_30d,
         cast(joined.luxury_view_share_30d as decimal(18, 4)) as luxury_view_share_30d,
         cast(joined.sale_view_share_30d as decimal(18, 4)) as sale_view_share_30d,
+        joined.top_category_30d,
 
         -- orders and revenue, in revenue_currency
         cast(coalesce(joined.orders, 0) as bigint) as orders,

@@ -1,0 +1,65 @@
+"""k-means clusters of customers on their RFM features (DuckDB only; see the model's YAML).
+
+Features per customer with at least one order: days since the last purchase, orders and net
+revenue; orders and revenue are log-scaled (both are long-tailed), then every feature is
+standardised. k is chosen in var unified_segments_cluster_k_range by the silhouette score, and
+each cluster is named by its centroid against the customers' medians, e.g. "recent frequent
+high-value". Seeds are fixed, so the same data gives the same clusters.
+"""
+
+import numpy as np
+import pyarrow as pa
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import StandardScaler
+
+SEED = 0
+
+
+def name_cluster(centroid, medians):
+    recency, orders, revenue = centroid
+    return " ".join([
+        "recent" if recency <= medians[0] else "lapsing",
+        "frequent" if orders > medians[1] else "occasional",
+        "high-value" if revenue > medians[2] else "low-value",
+    ])
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    low, high = dbt.config.get("k_range") or [2, 6]
+    customers = dbt.ref("dim_customer_profiles").filter("orders > 0").order("person_id")
+    columns = customers.project(
+        "person_id, cast(days_since_last_purchase as double) as recency, cast(orders as double) as orders, "
+        "cast(net_revenue as double) as revenue"
+    ).fetchnumpy()
+    raw = np.column_stack([columns["recency"], columns["orders"], columns["revenue"]])
+    schema = pa.schema([("person_id", pa.string()), ("cluster_id", pa.int32()), ("cluster_name", pa.string()),
+                        ("cluster_count", pa.int32()), ("silhouette", pa.float64())])
+    if len(raw) <= high:
+        return pa.table({name: [] for name in schema.names}, schema=schema)
+    features = np.column_stack([raw[:, 0], np.log1p(raw[:, 1]), np.log1p(np.clip(raw[:, 2], 0, None))])
+    scaled = StandardScaler().fit_transform(features)
+    sample = min(len(scaled), 5000)
+    best = None
+    for k in range(low, high + 1):
+        fitted = KMeans(n_clusters=k, n_init=10, random_state=SEED).fit(scaled)
+        score = silhouette_score(scaled, fitted.labels_, sample_size=sample, random_state=SEED)
+        if best is None or score > best[0]:
+            best = (score, k, fitted.labels_)
+    score, k, labels = best
+    medians = np.median(raw, axis=0)
+    names, used = {}, {}
+    # Clusters in order of their mean revenue, so ids are stable across runs and readable.
+    order = sorted(range(k), key=lambda c: -raw[labels == c, 2].mean())
+    for cluster_id, cluster in enumerate(order):
+        name = name_cluster(raw[labels == cluster].mean(axis=0), medians)
+        used[name] = used.get(name, 0) + 1
+        names[cluster] = (cluster_id, name if used[name] == 1 else f"{name} ({used[name]})")
+    return pa.table({
+        "person_id": columns["person_id"].astype(str),
+        "cluster_id": np.array([names[c][0] for c in labels], dtype=np.int32),
+        "cluster_name": [names[c][1] for c in labels],
+        "cluster_count": np.full(len(labels), k, dtype=np.int32),
+        "silhouette": np.full(len(labels), round(float(score), 4)),
+    }, schema=schema)
