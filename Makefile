@@ -12,7 +12,7 @@ CI_DIR := target/ci
 export DBT_PROFILES_DIR := $(CURDIR)
 export UNIFIED_SEGMENTS_DUCKDB_PATH ?= warehouse.duckdb
 
-.PHONY: build test install sample segments lint ci-build pytest clean
+.PHONY: build test install sample segments lint ci-build pytest quality export report clean
 
 build: install sample segments  ## create the venv, generate the sample data, load it and run dbt build
 	$(BIN)/python scripts/load_raw.py $(SAMPLE)/raw
@@ -49,9 +49,19 @@ ci-build: install sample segments  ## dbt build with every data and unit test on
 	rm -rf $(CI_DIR)/dbt $(CI_DIR)/warehouse.duckdb && mkdir -p $(CI_DIR)
 	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/warehouse.duckdb $(BIN)/python scripts/load_raw.py $(SAMPLE)/raw
 	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/warehouse.duckdb $(BIN)/dbt build --target-path $(CI_DIR)/dbt
+	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/warehouse.duckdb $(BIN)/python scripts/check_expectations.py --docs-dir $(CI_DIR)/gx
 
 pytest: install
 	$(BIN)/pytest
 
+quality: install  ## freshness, every dbt test and the GX checkpoint on the dev warehouse, summarised (QUALITY_ARGS=--no-freshness for the sample)
+	$(BIN)/python scripts/quality.py $(QUALITY_ARGS)
+
+export: install  ## write every audience, its manifest and change set under exports/
+	$(BIN)/python scripts/export_audiences.py
+
+report: install  ## render target/segment_report.html from the dev warehouse (read-only)
+	$(BIN)/python scripts/segment_report.py
+
 clean:  ## remove the warehouse, generated data and build outputs (keeps the venv)
-	rm -rf target logs data warehouse.duckdb warehouse.duckdb.wal
+	rm -rf target logs data exports warehouse.duckdb warehouse.duckdb.wal

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 import import_online_retail
-from conftest import dbt, load, query
+from conftest import NOT_A_LIVE_FEED, dbt, load, query
 
 REALDATA = Path(os.environ.get("UNIFIED_SEGMENTS_REALDATA", import_online_retail.DEFAULT_REALDATA))
 
@@ -25,7 +25,7 @@ def retail(tmp_path_factory):
     import_online_retail.map_to_contract(REALDATA, root / "mapped")
     db = root / "warehouse.duckdb"
     load(root / "mapped", db)
-    dbt("build", db=db)
+    dbt("build", *NOT_A_LIVE_FEED, db=db)
     return db
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from unittest import mock
 
+import psycopg2
+import pytest
+
+import check_expectations
 import load_raw
 from conftest import dbt, query, write_csv
 from pg_cluster import new_database
@@ -15,6 +19,9 @@ COMPARED = {
     "marts.dim_customer_segments": "person_id, purchase_frequency_tier, engagement_tier, recency_tier, value_tier, "
     "recency_score, frequency_score, monetary_score, rfm_segment, segment_count, primary_segment",
     "marts.fct_segment_memberships": "person_id, segment_name, rule_version, is_primary",
+    "exports.audience_ad_platforms": "person_id, segment_name, google_email_sha256, google_phone_sha256, meta_email_sha256, "
+    "meta_phone_sha256",
+    "exports.audience_email_marketing": "person_id, segment_name, email, first_name, primary_segment",
     "identity.int_identifiers_resolved": "identifier_key, person_id, resolution, component_size",
     "marts.dim_customer_profiles": "person_id, email, phone, country, is_email_opted_in, is_erased, has_marketing_opt_out, "
     "identifier_count, sessions_30d, product_views_30d, abandoned_cart_sessions_30d, time_on_site_minutes_30d, "
@@ -60,7 +67,7 @@ def test_loader_is_idempotent_on_postgres_and_lands_nulls_as_nulls(postgres, tmp
     assert pg_rows(postgres, "select request_id from raw.privacy_requests order by 1 nulls first") == [(None,), ("r1",)]
 
 
-def test_staging_identity_and_profiles_on_postgres_equal_duckdb(postgres, sample):
+def test_staging_identity_and_profiles_on_postgres_equal_duckdb(postgres, sample, tmp_path):
     postgres = new_database(postgres, "staging_test")
     pg_load(postgres, sample.data_dir / "raw")
     dbt("build", db=sample.db.parent / "pg" / "unused.duckdb", env=postgres)
@@ -79,3 +86,21 @@ def test_staging_identity_and_profiles_on_postgres_equal_duckdb(postgres, sample
     ):
         sql = f"select quarantine_reason, count(*) from staging.{model} group by 1 order by 1"
         assert pg_rows(postgres, sql) == query(sample.db, sql), model
+
+    # The GX checkpoint through GX's Postgres datasource passes, as on DuckDB.
+    with mock.patch.dict(os.environ, postgres):
+        wh = PostgresWarehouse(postgres_dsn())
+        try:
+            success, failures, _ = check_expectations.run(tmp_path / "gx", wh)
+        finally:
+            wh.close()
+    assert (success, failures) == (True, [])
+
+    # A BI login in the reader role (env var UNIFIED_SEGMENTS_PG_READER_ROLE) reads marts and exports only.
+    pg_rows(postgres, "create role bi_user login; grant unified_segments_reader to bi_user; select 1")
+    reader = {**postgres, "UNIFIED_SEGMENTS_PG_USER": "bi_user"}
+    for relation in ("marts.dim_customer_profiles", "marts.fct_segment_sizes", "exports.audience_email_marketing"):
+        assert pg_rows(reader, f"select count(*) from {relation}")[0][0] > 0, relation
+    for relation in ("raw.events", "staging.stg_crm__contacts", "customers.int_person_export_eligibility", "audit.test_results"):
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege, match="permission denied"):
+            pg_rows(reader, f"select count(*) from {relation}")

@@ -28,20 +28,6 @@ NEW_ENTRY = """
 """
 
 
-@pytest.fixture
-def project_copy(tmp_path):
-    """The project's dbt files in a scratch folder, to change the catalogue without touching ours."""
-    copy = tmp_path / "project"
-    shutil.copytree(
-        PROJECT_DIR,
-        copy,
-        ignore=shutil.ignore_patterns(
-            ".venv", ".git", "target", "logs", "data", "*.duckdb", "*.duckdb.wal", "__pycache__", ".*_cache"
-        ),
-    )
-    return copy
-
-
 def add_entry(project, entry: str) -> None:
     catalogue = project / CATALOGUE
     catalogue.write_text(catalogue.read_text().rstrip("\n") + "\n" + entry.strip("\n").replace("\n", "\n") + "\n")

@@ -36,7 +36,9 @@ def model(dbt, session):
     raw = np.column_stack([columns["recency"], columns["orders"], columns["revenue"]])
     schema = pa.schema([("person_id", pa.string()), ("cluster_id", pa.int32()), ("cluster_name", pa.string()),
                         ("cluster_count", pa.int32()), ("silhouette", pa.float64())])
-    if len(raw) <= high:
+    # k-means with k clusters needs more than k distinct customers (silhouette: 2 <= k < n).
+    high = min(high, len(np.unique(raw, axis=0)) - 1)
+    if high < low:
         return pa.table({name: [] for name in schema.names}, schema=schema)
     features = np.column_stack([raw[:, 0], np.log1p(raw[:, 1]), np.log1p(np.clip(raw[:, 2], 0, None))])
     scaled = StandardScaler().fit_transform(features)

@@ -1,0 +1,190 @@
+"""Great Expectations checkpoint on what leaves the warehouse: the unified profile and every export.
+
+Suites: emails look like emails, hashed identifiers are 64 lower-case hex digits, every exported
+row belongs to a consented, not erased, not opted-out person, no person twice within an audience,
+row counts within bounds. Data Docs HTML lands in target/gx/ (open the printed index.html).
+
+DuckDB: tables are read read-only with the duckdb client into pandas batches (GX 1.24's SQL
+datasource does not work with DuckDB). PostgreSQL: GX's Postgres datasource runs the same queries.
+Exits 1 when an expectation fails, naming the table, the expectation and a sample of bad values.
+
+    python scripts/check_expectations.py [--docs-dir target/gx]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import warehouse
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+EMAIL = r"^[a-z0-9_%+-]+(\.[a-z0-9_%+-]+)*@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$"
+SHA256_HEX = r"^[0-9a-f]{64}$"
+HASH_COLUMNS = ["google_email_sha256", "google_phone_sha256", "meta_email_sha256", "meta_phone_sha256"]
+# Every exported row with the consent state of its person (null when the person is unknown).
+CONSENT = """
+    select audience.*, profiles.is_email_opted_in, profiles.has_marketing_opt_out, profiles.is_erased
+    from {relation} as audience
+    left join marts.dim_customer_profiles as profiles on audience.person_id = profiles.person_id
+"""
+
+
+@dataclass
+class Dataset:
+    name: str
+    sql: str
+    expectations: list = field(default_factory=list)
+
+
+def datasets(profiles: int, segments: int) -> list[Dataset]:
+    """What to check; row-count bounds come from the number of profiles and enabled segments."""
+    import great_expectations as gx
+
+    e = gx.expectations
+
+    def consented():
+        return [
+            e.ExpectColumnValuesToNotBeNull(column="is_email_opted_in"),
+            e.ExpectColumnValuesToBeInSet(column="is_email_opted_in", value_set=[True]),
+            e.ExpectColumnValuesToBeInSet(column="has_marketing_opt_out", value_set=[False]),
+            e.ExpectColumnValuesToBeInSet(column="is_erased", value_set=[False]),
+            e.ExpectCompoundColumnsToBeUnique(column_list=["person_id", "segment_name"]),
+            e.ExpectTableRowCountToBeBetween(min_value=1, max_value=profiles * segments),
+        ]
+
+    return [
+        Dataset(
+            "dim_customer_profiles",
+            "select person_id, email, phone, is_email_opted_in, is_erased from marts.dim_customer_profiles",
+            [
+                e.ExpectColumnValuesToBeUnique(column="person_id"),
+                e.ExpectColumnValuesToNotBeNull(column="person_id"),
+                e.ExpectColumnValuesToMatchRegex(column="email", regex=EMAIL),
+                e.ExpectColumnValuesToMatchRegex(column="phone", regex=r"^\+[1-9][0-9]{6,14}$"),
+                e.ExpectTableRowCountToBeBetween(min_value=1),
+            ],
+        ),
+        Dataset(
+            "audience_email_marketing",
+            CONSENT.format(relation="exports.audience_email_marketing"),
+            [
+                e.ExpectColumnValuesToNotBeNull(column="email"),
+                e.ExpectColumnValuesToMatchRegex(column="email", regex=EMAIL),
+                *consented(),
+            ],
+        ),
+        Dataset(
+            "audience_ad_platforms",
+            CONSENT.format(relation="exports.audience_ad_platforms"),
+            [*(e.ExpectColumnValuesToMatchRegex(column=c, regex=SHA256_HEX) for c in HASH_COLUMNS), *consented()],
+        ),
+        Dataset("audience_bi_memberships", CONSENT.format(relation="exports.audience_bi_memberships"), consented()),
+    ]
+
+
+def checkpoint(context, wh: warehouse.Warehouse, checks: list[Dataset]):
+    """One checkpoint over every dataset, with a Data Docs action; returns (checkpoint, batch parameters)."""
+    import great_expectations as gx
+
+    definitions = []
+    if wh.engine == "postgres":
+        dsn = warehouse.postgres_dsn()
+        url = f"postgresql+psycopg2://{dsn['user']}:{dsn['password']}@{dsn['host']}:{dsn['port']}/{dsn['dbname']}"
+        source = context.data_sources.add_postgres("warehouse", connection_string=url)
+    else:
+        source = context.data_sources.add_pandas("warehouse")
+    for check in checks:
+        if wh.engine == "postgres":
+            asset = source.add_query_asset(check.name, query=check.sql)
+            batch = asset.add_batch_definition_whole_table("all rows")
+        else:
+            asset = source.add_dataframe_asset(check.name)
+            batch = asset.add_batch_definition_whole_dataframe("all rows")
+        suite = context.suites.add(gx.ExpectationSuite(name=check.name, expectations=check.expectations))
+        definitions.append(context.validation_definitions.add(gx.ValidationDefinition(name=check.name, data=batch, suite=suite)))
+    return context.checkpoints.add(
+        gx.Checkpoint(
+            name="what_leaves_the_warehouse",
+            validation_definitions=definitions,
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5},
+        )
+    )
+
+
+def run(docs_dir: Path, wh: warehouse.Warehouse) -> tuple[bool, list[str], Path]:
+    """Validate; returns (success, one line per failed expectation, the Data Docs index)."""
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    profiles = wh.rows("select count(*) from marts.dim_customer_profiles")[0][0]
+    segments = wh.rows("select count(*) from marts.segment_catalogue where is_enabled")[0][0]
+    checks = datasets(profiles, max(segments, 1))
+    shutil.rmtree(docs_dir / "gx", ignore_errors=True)  # a fresh GX project per run: the checks live in this file
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    point = checkpoint(context, wh, checks)
+    failures = []
+    if wh.engine == "postgres":
+        result = point.run()
+    else:
+        import pandas as pd
+
+        frames = {}
+        for check in checks:
+            rows = wh.con.execute(check.sql)
+            frames[check.name] = pd.DataFrame(rows.fetchall(), columns=[c[0] for c in rows.description])
+        result = None
+        for definition in point.validation_definitions:  # each dataset is its own dataframe
+            outcome = definition.run(batch_parameters={"dataframe": frames[definition.name]}, result_format="SUMMARY")
+            failures += describe(definition.name, outcome)
+        context.build_data_docs()
+    if result is not None:
+        for outcome in result.run_results.values():
+            failures += describe(outcome.suite_name, outcome)
+    index = docs_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return not failures, failures, index
+
+
+def describe(name: str, outcome) -> list[str]:
+    lines = []
+    for r in outcome.results:
+        if r.success:
+            continue
+        config = r.expectation_config
+        column = config.kwargs.get("column") or config.kwargs.get("column_list") or ""
+        detail = r.result.get("partial_unexpected_list") or r.result.get("observed_value")
+        count = r.result.get("unexpected_count")
+        lines.append(f"{name}: {config.type} {column} failed" + (f" ({count} rows)" if count else "") + f": {detail}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs-dir", type=Path, default=PROJECT_DIR / "target" / "gx", help="GX project and Data Docs folder")
+    args = parser.parse_args(argv)
+    wh = warehouse.connect(read_only=True)
+    try:
+        success, failures, index = run(args.docs_dir, wh)
+    finally:
+        wh.close()
+    for line in failures:
+        print(f"FAIL {line}")
+    print(f"Great Expectations: {'all expectations met' if success else f'{len(failures)} failed'}; Data Docs: {index}")
+    return 0 if success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

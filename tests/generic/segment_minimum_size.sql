@@ -1,0 +1,20 @@
+{#- Segments below their minimum size at the latest as-of date of a segment-sizes model: fewer
+    members than min_size, or a smaller share than min_share. Each catalogue entry sets its own
+    severity, so declare the test twice, with severity_level error and warn and the matching
+    config severity; each checks only the segments of its level. -#}
+{% test segment_minimum_size(model, severity_level) %}
+
+select
+    segment_name,
+    as_of_date,
+    members,
+    min_size,
+    member_share,
+    min_share
+from {{ model }}
+where
+    as_of_date = (select max(as_of_date) from {{ model }})
+    and min_size_severity = '{{ severity_level }}'
+    and (members < min_size or member_share < min_share)
+
+{% endtest %}
