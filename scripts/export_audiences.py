@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import os
 import shutil
@@ -32,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import warehouse
+from load_raw import sha256
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Destination family -> (export relation, columns written to its files besides person_id).
@@ -43,14 +43,6 @@ DESTINATIONS = {
     ),
     "bi": ("exports.audience_bi_memberships", ["is_primary"]),
 }
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_synced(path: Path, write) -> None:
@@ -144,11 +136,11 @@ def export(out: Path, wh: warehouse.Warehouse, now: datetime | None = None) -> P
                 "rule_version": audience["rule_version"],
                 "rows": len(rows),
                 "files": {
-                    p.suffix[1:]: {"path": str(p.relative_to(staging)), "sha256": sha256_of(p)} for p in (csv_path, parquet_path)
+                    p.suffix[1:]: {"path": str(p.relative_to(staging)), "sha256": sha256(p)} for p in (csv_path, parquet_path)
                 },
                 "changes": {
                     "path": str(changes_path.relative_to(staging)),
-                    "sha256": sha256_of(changes_path),
+                    "sha256": sha256(changes_path),
                     "added": len(current - before),
                     "removed": len(before - current),
                 },

@@ -114,7 +114,9 @@ def test_half_the_last_days_events_missing_fails_the_volume_anomaly_test(warehou
     day_events = f"""select event_id from staging.base_tracking__events
         where cast(occurred_at as date) = '{day}' and row_disposition = 'staged'"""
     execute(warehouse, f"delete from raw.events where event_id in ({day_events}) and hash(event_id) % 2 = 0")
-    result = dbt("build", "--select", "+stg_tracking__events", "source:tracking.events", db=warehouse, check=False)
+    # As if they had never been delivered: staging is rebuilt from raw (it is incremental otherwise).
+    args = ["--select", "+stg_tracking__events", "source:tracking.events", "--full-refresh"]
+    result = dbt("build", *args, db=warehouse, check=False)
     assert result.returncode != 0
     assert failed(warehouse) == {"daily_event_volume_has_no_anomaly"}
     [(period, reason)] = query(warehouse, "select period, reason from audit.daily_event_volume_has_no_anomaly")
@@ -205,3 +207,16 @@ def test_the_quality_command_summarises_per_area_and_fails_on_an_error(warehouse
     assert "FAIL  exports: audience_bi_memberships_only_exportable_people (1 failing rows)" in broken.stdout
     assert "great_expectations: audience_bi_memberships: expect_column_values_to_be_in_set is_erased failed" in broken.stdout
     assert "Quality: FAILED" in broken.stdout
+
+
+def test_a_load_stamped_before_the_lookback_window_fails_conservation_until_a_full_refresh(warehouse):
+    execute(
+        warehouse,
+        """insert into raw.events select * replace ('old-' || event_id as event_id, timestamp '2026-01-01' as loaded_at)
+           from raw.events where event_id is not null order by event_id limit 1""",
+    )
+    selection = ["--select", "+stg_tracking__events", "stg_tracking__events_quarantined", "source:tracking.events"]
+    assert dbt("build", *selection, db=warehouse, check=False).returncode != 0
+    assert failed(warehouse) == {"rows_conserved_tracking_events"}
+    assert query(warehouse, "select unaccounted_rows from audit.rows_conserved_tracking_events") == [(1,)]
+    dbt("build", *selection, "--full-refresh", db=warehouse)

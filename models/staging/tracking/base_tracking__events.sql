@@ -2,10 +2,21 @@
       staged              a usable event, the first delivery of its event_id
       quarantined         unusable; quarantine_reason says why (first failed check wins)
       duplicate_delivery  a later delivery of an event_id already staged (at-least-once pipeline)
-    A table, so the typing and ranking run once: stg_tracking__events and
+    Stored, so the typing and ranking run once: stg_tracking__events and
     stg_tracking__events_quarantined are filters of it, and the conservation test counts its
-    duplicate deliveries. -#}
-{{ config(materialized='table') }}
+    duplicate deliveries.
+
+    Incremental: a run re-derives every delivery of each event_id that has a delivery loaded in
+    the last unified_segments_events_lookback_hours before the newest loaded_at already here
+    (so deliveries loaded out of order within that window still rank exactly as in a full
+    refresh), and adds rows without an event_id loaded after it. Rows loaded further back than the
+    window are missed, and the rows-conserved test on the source fails: run --full-refresh. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail'
+) }}
 {% set max_clock_skew_minutes = required_var('unified_segments_max_clock_skew_minutes') %}
 {% set min_valid_timestamp = required_var('unified_segments_min_valid_timestamp') %}
 {% set max_unit_price = required_var('unified_segments_max_unit_price') %}
@@ -17,6 +28,20 @@ with
 source as (
 
     select * from {{ source('tracking', 'events') }}
+    {% if is_incremental() -%}
+        {%- set lookback_hours = required_var('unified_segments_events_lookback_hours') %}
+        where
+            {{ clean_text('event_id') }} in (
+                select {{ clean_text('event_id') }} from {{ source('tracking', 'events') }}
+                where loaded_at > (
+                    select {{ dbt.dateadd('hour', -lookback_hours, 'max(loaded_at)') }} from {{ this }}
+                )
+            )
+            or (
+                {{ clean_text('event_id') }} is null
+                and loaded_at > (select max(loaded_at) from {{ this }})
+            )
+    {%- endif %}
 
 ),
 
@@ -101,8 +126,8 @@ ranked as (
     select
         *,
         -- Among usable rows only: the earliest delivery of an event_id wins; the raw values
-        -- break ties so the choice never depends on scan order.
-        row_number() over (
+        -- break ties so the choice never depends on scan order. Null for quarantined rows.
+        case when quarantine_reason is null then row_number() over (
             partition by event_id, quarantine_reason is null
             order by
                 loaded_at nulls last, raw_occurred_at nulls last, raw_event_type nulls last,
@@ -110,7 +135,7 @@ ranked as (
                 raw_session_id nulls last, raw_page_url nulls last, raw_product_id nulls last,
                 raw_price nulls last, raw_quantity nulls last, raw_device_type nulls last,
                 raw_utm_source nulls last, raw_product_category nulls last
-        ) as delivery_number
+        ) end as delivery_number
     from checked
 
 ),

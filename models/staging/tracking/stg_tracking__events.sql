@@ -1,3 +1,13 @@
+{#- Incremental like base_tracking__events: each run replaces the staged row of every event_id
+    with a delivery loaded within the lookback window. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail'
+) }}
+{% set lookback_hours = required_var('unified_segments_events_lookback_hours') %}
+
 with
 
 base_events as (
@@ -34,6 +44,14 @@ final as (
 
     from base_events
     where row_disposition = 'staged'
+    {%- if is_incremental() %}
+        and event_id in (
+            select event_id from base_events
+            where loaded_at > (
+                select {{ dbt.dateadd('hour', -lookback_hours, 'max(loaded_at)') }} from {{ this }}
+            )
+        )
+    {%- endif %}
 
 )
 
