@@ -136,24 +136,18 @@ def run(docs_dir: Path, wh: warehouse.Warehouse) -> tuple[bool, list[str], Path]
     context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     point = checkpoint(context, wh, checks)
-    failures = []
     if wh.engine == "postgres":
-        result = point.run()
+        outcomes = [(r.suite_name, r) for r in point.run().run_results.values()]
     else:
         import pandas as pd
 
-        frames = {}
-        for check in checks:
+        outcomes = []
+        for definition, check in zip(point.validation_definitions, checks, strict=True):  # one dataframe each
             rows = wh.con.execute(check.sql)
-            frames[check.name] = pd.DataFrame(rows.fetchall(), columns=[c[0] for c in rows.description])
-        result = None
-        for definition in point.validation_definitions:  # each dataset is its own dataframe
-            outcome = definition.run(batch_parameters={"dataframe": frames[definition.name]}, result_format="SUMMARY")
-            failures += describe(definition.name, outcome)
+            frame = pd.DataFrame(rows.fetchall(), columns=[c[0] for c in rows.description])
+            outcomes.append((check.name, definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")))
         context.build_data_docs()
-    if result is not None:
-        for outcome in result.run_results.values():
-            failures += describe(outcome.suite_name, outcome)
+    failures = [line for name, outcome in outcomes for line in describe(name, outcome)]
     index = docs_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     return not failures, failures, index
 
