@@ -5,6 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
+SPARK_VENV := .venv-spark
 SAMPLE := data/sample
 PEOPLE ?= 5000
 CI_DIR := target/ci
@@ -12,7 +13,7 @@ CI_DIR := target/ci
 export DBT_PROFILES_DIR := $(CURDIR)
 export UNIFIED_SEGMENTS_DUCKDB_PATH ?= warehouse.duckdb
 
-.PHONY: build test install sample segments lint ci-build pytest quality export report clean
+.PHONY: build test install install-spark sample segments lint ci-build pytest quality export report clean
 
 build: install sample segments  ## create the venv, generate the sample data, load it and run dbt build
 	$(BIN)/python scripts/load_raw.py $(SAMPLE)/raw
@@ -29,6 +30,14 @@ $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install-spark: $(SPARK_VENV)/.installed  ## the Spark venv (dbt-spark, pyspark; needs Java 17) for the spark target
+
+$(SPARK_VENV)/.installed: requirements-spark.txt
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/pip install --quiet --upgrade pip
+	$(SPARK_VENV)/bin/pip install --quiet -r requirements-spark.txt
 	touch $@
 
 sample: $(SAMPLE)/metadata.json
@@ -51,7 +60,7 @@ ci-build: install sample segments  ## dbt build with every data and unit test on
 	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/warehouse.duckdb $(BIN)/dbt build --target-path $(CI_DIR)/dbt
 	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/warehouse.duckdb $(BIN)/python scripts/check_expectations.py --docs-dir $(CI_DIR)/gx
 
-pytest: install
+pytest: install install-spark
 	$(BIN)/pytest
 
 quality: install  ## freshness, every dbt test and the GX checkpoint on the dev warehouse, summarised (QUALITY_ARGS=--no-freshness for the sample)
@@ -64,4 +73,4 @@ report: install  ## render target/segment_report.html from the dev warehouse (re
 	$(BIN)/python scripts/segment_report.py
 
 clean:  ## remove the warehouse, generated data and build outputs (keeps the venv)
-	rm -rf target logs data exports warehouse.duckdb warehouse.duckdb.wal
+	rm -rf target logs data exports spark-warehouse warehouse.duckdb warehouse.duckdb.wal

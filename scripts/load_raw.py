@@ -91,13 +91,13 @@ def create_raw_tables(wh: Warehouse, replace: bool = False) -> None:
     for table, (columns, _) in RAW_CONTRACT.items():
         if replace:
             wh.execute(f"drop table if exists {RAW_SCHEMA}.{table}")
-        body = ", ".join(f"{c} varchar" for c in columns)
+        body = ", ".join(f"{c} {wh.text_type}" for c in columns)
         wh.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({body}, loaded_at timestamp)")
     if replace:
         wh.execute(f"drop table if exists {LOAD_LOG}")
     wh.execute(
-        f"create table if not exists {LOAD_LOG} (table_name varchar, file_name varchar, "
-        "file_sha256 varchar, row_count bigint, loaded_at timestamp)"
+        f"create table if not exists {LOAD_LOG} (table_name {wh.text_type}, file_name {wh.text_type}, "
+        f"file_sha256 {wh.text_type}, row_count bigint, loaded_at timestamp)"
     )
 
 
@@ -176,7 +176,7 @@ def load(source_dir: Path, wh: Warehouse, stamp: datetime | None = None, replace
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("source_dir", type=Path)
-    parser.add_argument("--target", choices=("duckdb", "postgres"), help="default: UNIFIED_SEGMENTS_TARGET or duckdb")
+    parser.add_argument("--target", choices=("duckdb", "postgres", "spark"), help="default: UNIFIED_SEGMENTS_TARGET or duckdb")
     parser.add_argument(
         "--loaded-at", type=datetime.fromisoformat, help="UTC time stamped on rows without loaded_at (default: now)"
     )

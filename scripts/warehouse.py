@@ -44,6 +44,7 @@ class Warehouse:
 
     engine: str
     param: str  # the driver's query-parameter placeholder
+    text_type = "varchar"
 
     def execute(self, sql: str, params: tuple | list = ()) -> None:
         raise NotImplementedError
@@ -133,10 +134,63 @@ class PostgresWarehouse(Warehouse):
         self.con.close()
 
 
+class SparkWarehouse(Warehouse):
+    """A local Spark session with the settings of the dbt profile's spark output, so the loader
+    writes to the same metastore and table folder dbt reads. One process at a time (Derby)."""
+
+    engine = "spark"
+    param = "?"
+    text_type = "string"
+
+    def __init__(self):
+        from pyspark.sql import SparkSession  # only in the Spark venv
+
+        builder = SparkSession.builder.enableHiveSupport()
+        for key, value in spark_settings().items():
+            builder = builder.config(key, value)
+        self.spark = builder.getOrCreate()
+
+    def execute(self, sql, params=()):
+        self.spark.sql(sql, args=list(params) or None)
+
+    def rows(self, sql, params=()):
+        return [tuple(row) for row in self.spark.sql(sql, args=list(params) or None).collect()]
+
+    def append_arrow(self, table, batches):
+        count = 0
+        for batch in batches:
+            self.spark.createDataFrame(pa.Table.from_batches([batch])).write.insertInto(table)
+            count += batch.num_rows
+        return count
+
+    @contextmanager
+    def transaction(self):
+        yield  # Spark tables without Delta have no transactions; the loader's log is written last
+
+    def close(self):
+        self.spark.stop()
+
+
+def spark_settings() -> dict[str, str]:
+    """The server_side_parameters of profiles.yml's spark output, rendered as dbt renders them."""
+    import jinja2
+    import yaml
+
+    text = (PROJECT_DIR / "profiles.yml").read_text()
+    profile = yaml.safe_load(text)["unified_segments"]["outputs"]["spark"]
+    env = jinja2.Environment()
+    env.globals["env_var"] = lambda name, default=None: os.environ.get(name, default)
+    settings = {key: env.from_string(str(value)).render() for key, value in profile["server_side_parameters"].items()}
+    settings["spark.sql.ansi.enabled"] = "false"  # as dbt-spark sets it
+    return settings
+
+
 def connect(target: str | None = None, read_only: bool = False) -> Warehouse:
     target = target or target_name()
     if target == "duckdb":
         return DuckDBWarehouse(duckdb_path(), read_only=read_only)
     if target == "postgres":
         return PostgresWarehouse(postgres_dsn())
-    raise SystemExit(f"unknown target {target!r}: expected 'duckdb' or 'postgres' (UNIFIED_SEGMENTS_TARGET)")
+    if target == "spark":
+        return SparkWarehouse()
+    raise SystemExit(f"unknown target {target!r}: expected 'duckdb', 'postgres' or 'spark' (UNIFIED_SEGMENTS_TARGET)")

@@ -2,7 +2,7 @@
     audit.test_results, a table BI can chart (pass/warn/fail over time). The macros return SQL
     for the hooks to run (so the hook's transaction handling commits it), one statement each. -#}
 {% macro test_results_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema=generate_schema_name('audit', none) | trim, identifier='test_results')) }}
+    {{ return(api.Relation.create(schema=generate_schema_name('audit', none) | trim, identifier='test_results')) }}
 {%- endmacro %}
 
 

@@ -33,6 +33,25 @@ SAMPLE_SEED = 7
 # not the code, so builds on it leave them out.
 NOT_A_LIVE_FEED = ("--exclude", "tag:data_health")
 
+# Per model: its key first, and the columns every engine must agree on (test_postgres, test_spark).
+ENGINE_COMPARED = {
+    "marts.dim_customer_segments": "person_id, purchase_frequency_tier, engagement_tier, recency_tier, value_tier, "
+    "recency_score, frequency_score, monetary_score, rfm_segment, segment_count, primary_segment",
+    "marts.fct_segment_memberships": "person_id, segment_name, rule_version, is_primary",
+    "exports.audience_ad_platforms": "person_id, segment_name, google_email_sha256, google_phone_sha256, meta_email_sha256, "
+    "meta_phone_sha256",
+    "exports.audience_email_marketing": "person_id, segment_name, email, first_name, primary_segment",
+    "identity.int_identifiers_resolved": "identifier_key, person_id, resolution, component_size",
+    "marts.dim_customer_profiles": "person_id, email, phone, country, is_email_opted_in, is_erased, has_marketing_opt_out, "
+    "identifier_count, sessions_30d, product_views_30d, abandoned_cart_sessions_30d, time_on_site_minutes_30d, "
+    "luxury_view_share_30d, orders, net_revenue, average_order_value, purchases_per_month, days_since_last_purchase, "
+    "first_seen_at, signed_up_at",
+    "stg_tracking__events": "event_id, event_type, occurred_at, anonymous_id, user_id, email, price, quantity",
+    "stg_crm__contacts": "contact_id, email, phone, country, is_email_opted_in, birth_date, updated_at",
+    "stg_shop__transactions": "transaction_id, customer_id, email, phone, status, amount, item_count, ordered_at",
+    "stg_privacy__requests": "request_id, identifier_type, identifier_value, request_type, requested_at",
+}
+
 
 def dbt(
     *args: str,
@@ -41,6 +60,7 @@ def dbt(
     vars: dict | None = None,
     env: dict | None = None,
     project_dir: Path = PROJECT_DIR,
+    executable: str = DBT,
 ) -> subprocess.CompletedProcess:
     """Run dbt against the DuckDB file db, or against the target that env names (db's folder then
     only holds dbt's output); with check, fail the test with dbt's output on error."""
@@ -53,7 +73,7 @@ def dbt(
         **(env or {}),
     }
     db.parent.mkdir(parents=True, exist_ok=True)
-    command = [DBT, *args, "--target-path", str(db.parent / "dbt_target"), "--log-path", str(db.parent / "dbt_logs")]
+    command = [executable, *args, "--target-path", str(db.parent / "dbt_target"), "--log-path", str(db.parent / "dbt_logs")]
     if vars:
         command += ["--vars", json.dumps(vars)]
     result = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)

@@ -10,28 +10,9 @@ import pytest
 
 import check_expectations
 import load_raw
-from conftest import dbt, query, write_csv
+from conftest import ENGINE_COMPARED, dbt, query, write_csv
 from pg_cluster import new_database
 from warehouse import PostgresWarehouse, postgres_dsn
-
-# Per staged model: its key and the normalised columns both engines must agree on.
-COMPARED = {
-    "marts.dim_customer_segments": "person_id, purchase_frequency_tier, engagement_tier, recency_tier, value_tier, "
-    "recency_score, frequency_score, monetary_score, rfm_segment, segment_count, primary_segment",
-    "marts.fct_segment_memberships": "person_id, segment_name, rule_version, is_primary",
-    "exports.audience_ad_platforms": "person_id, segment_name, google_email_sha256, google_phone_sha256, meta_email_sha256, "
-    "meta_phone_sha256",
-    "exports.audience_email_marketing": "person_id, segment_name, email, first_name, primary_segment",
-    "identity.int_identifiers_resolved": "identifier_key, person_id, resolution, component_size",
-    "marts.dim_customer_profiles": "person_id, email, phone, country, is_email_opted_in, is_erased, has_marketing_opt_out, "
-    "identifier_count, sessions_30d, product_views_30d, abandoned_cart_sessions_30d, time_on_site_minutes_30d, "
-    "luxury_view_share_30d, orders, net_revenue, average_order_value, purchases_per_month, days_since_last_purchase, "
-    "first_seen_at, signed_up_at",
-    "stg_tracking__events": "event_id, event_type, occurred_at, anonymous_id, user_id, email, price, quantity",
-    "stg_crm__contacts": "contact_id, email, phone, country, is_email_opted_in, birth_date, updated_at",
-    "stg_shop__transactions": "transaction_id, customer_id, email, phone, status, amount, item_count, ordered_at",
-    "stg_privacy__requests": "request_id, identifier_type, identifier_value, request_type, requested_at",
-}
 
 
 def pg_rows(env: dict, sql: str) -> list[tuple]:
@@ -71,7 +52,7 @@ def test_staging_identity_and_profiles_on_postgres_equal_duckdb(postgres, sample
     postgres = new_database(postgres, "staging_test")
     pg_load(postgres, sample.data_dir / "raw")
     dbt("build", db=sample.db.parent / "pg" / "unused.duckdb", env=postgres)
-    for model, columns in COMPARED.items():
+    for model, columns in ENGINE_COMPARED.items():
         relation = model if "." in model else f"staging.{model}"
         order = ", ".join(columns.split(", ")[:2])
         on_duckdb = query(sample.db, f"select {columns} from {relation} order by {order}")

@@ -1,7 +1,8 @@
 {#- Incremental like base_tracking__events: each run replaces the staged row of every event_id
     with a delivery loaded within the lookback window. -#}
+{#- Spark without Delta has no delete+insert: there it is rebuilt whole. -#}
 {{ config(
-    materialized='incremental',
+    materialized='table' if target.type == 'spark' else 'incremental',
     incremental_strategy='delete+insert',
     unique_key='event_id',
     on_schema_change='fail'
