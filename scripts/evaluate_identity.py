@@ -15,12 +15,19 @@ with anything else of its owner's: no deterministic rule can link it (that is wh
 matching is for), so linkable recall is what a perfect deterministic resolver reaches, and the
 gap between the two recalls is the headroom left for probabilistic links.
 Also: resolved persons vs true persons, the largest component, true identifiers that were blocked.
+
+Probabilistic matching is scored at several thresholds: the person graph is recomputed here from
+the build's kept deterministic edges plus the scored contact pairs at or above each threshold
+(merge protection is not re-applied to them), and compared with deterministic edges alone:
+precision, recall over all true pairs, F1, and the share of people the truth gives several
+contact records (typo'd duplicates) whose records all resolved to one person.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -29,7 +36,16 @@ import pyarrow as pa
 from readme import update_section
 from warehouse import connect, duckdb_path, target_name
 
-EDGES_SQL = "select identifier_key_a, identifier_key_b from identity.int_identifier_edges_aggregated"
+EDGES_SQL = (
+    "select identifier_key_a, identifier_key_b from identity.int_identifier_edges_aggregated "
+    "where source_model <> 'probabilistic_match'"
+)
+KEPT_EDGES_SQL = (
+    "select identifier_key_a, identifier_key_b from identity.int_identity_edge_decisions "
+    "where decision = 'kept' and source_model <> 'probabilistic_match'"
+)
+SCORED_PAIRS_SQL = "select identifier_key_a, identifier_key_b, match_probability from identity.int_match_pairs_scored"
+THRESHOLDS = [0.5, 0.9, 0.99, 0.999]
 RESOLVED_SQL = """
     select identifier_type, identifier_value, person_id, component_size
     from identity.int_identifiers_resolved
@@ -71,16 +87,19 @@ select
 """
 
 
+WAREHOUSE_VIEWS = {"resolved": RESOLVED_SQL, "edges": EDGES_SQL, "kept_edges": KEPT_EDGES_SQL, "scored_pairs": SCORED_PAIRS_SQL}
+
+
 def load_warehouse(con: duckdb.DuckDBPyConnection) -> None:
-    """Make the warehouse's resolved identifiers and edges visible to con as `resolved` and `edges`."""
+    """Make the warehouse's relations in WAREHOUSE_VIEWS visible to con under those names."""
     if target_name() == "duckdb":
         con.execute(f"attach '{duckdb_path()}' as wh (read_only)")
-        for name, sql in (("resolved", RESOLVED_SQL), ("edges", EDGES_SQL)):
+        for name, sql in WAREHOUSE_VIEWS.items():
             con.execute(f"create view {name} as {sql.replace('identity.', 'wh.identity.')}")
         return
     wh = connect()
     try:
-        for name, sql in (("resolved", RESOLVED_SQL), ("edges", EDGES_SQL)):
+        for name, sql in WAREHOUSE_VIEWS.items():
             with wh.con.cursor() as cur:
                 cur.execute(sql)
                 columns = [d[0] for d in cur.description]
@@ -96,7 +115,14 @@ def linkable_groups(con: duckdb.DuckDBPyConnection) -> None:
         select identifier_type || ':' || identifier_value, min(person_key) from truth
         group by identifier_type, identifier_value having count(distinct person_key) = 1""").fetchall()
     owner = dict(owned)
-    parent = {key: key for key in owner}
+    edges = con.execute("select identifier_key_a, identifier_key_b from edges").fetchall()
+    groups = components(owner, [(a, b) for a, b in edges if a in owner and b in owner and owner[a] == owner[b]])
+    con.register("linkable", pa.table({"identifier_key": list(groups), "evidence_group": list(groups.values())}))
+
+
+def components(keys, links) -> dict[str, str]:
+    """Each key's component (a representative key) in the graph of links (union-find)."""
+    parent = {key: key for key in keys}
 
     def root(key: str) -> str:
         while parent[key] != key:
@@ -104,11 +130,9 @@ def linkable_groups(con: duckdb.DuckDBPyConnection) -> None:
             key = parent[key]
         return key
 
-    for a, b in con.execute("select identifier_key_a, identifier_key_b from edges").fetchall():
-        if a in owner and b in owner and owner[a] == owner[b]:
-            parent[root(a)] = root(b)
-    keys = list(owner)
-    con.register("linkable", pa.table({"identifier_key": keys, "evidence_group": [root(k) for k in keys]}))
+    for a, b in links:
+        parent[root(a)] = root(b)
+    return {key: root(key) for key in parent}
 
 
 def evaluate(ground_truth: Path) -> dict:
@@ -126,7 +150,70 @@ def evaluate(ground_truth: Path) -> dict:
     metrics["recall"] = metrics["linkable_pairs_found"] / linkable if linkable else 1.0
     p, r = metrics["precision"], metrics["recall"]
     metrics["f1"] = 2 * p * r / (p + r) if p + r else 0.0
+    metrics["probabilistic"] = threshold_sweep(con, THRESHOLDS)
     return metrics
+
+
+def pairs(sizes) -> int:
+    return sum(n * (n - 1) // 2 for n in sizes)
+
+
+def score(roots: dict[str, str], owner: dict[str, str], duplicated: list[list[str]]) -> dict:
+    """Pairwise precision, recall and F1 of a resolution (identifier -> group), and the share of
+    people with several contact records whose records all landed in one group."""
+    tp = pairs(Counter((roots[k], owner[k]) for k in owner).values())
+    predicted = pairs(Counter(roots.values()).values())
+    true = pairs(Counter(owner.values()).values())
+    precision = tp / predicted if predicted else 1.0
+    recall = tp / true if true else 1.0
+    linked = sum(len({roots[k] for k in keys}) == 1 for keys in duplicated)
+    return {
+        "precision": precision,
+        "recall_all_pairs": recall,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "duplicate_contacts_linked": linked / len(duplicated) if duplicated else 1.0,
+        "people_with_duplicate_contacts": len(duplicated),
+    }
+
+
+def threshold_sweep(con: duckdb.DuckDBPyConnection, thresholds: list[float]) -> list[dict]:
+    """The build's own resolution (threshold 'build'), deterministic edges alone (threshold None),
+    and deterministic edges plus the probabilistic pairs at each threshold (see the module docstring)."""
+    rows = con.execute("""
+        select o.identifier_type || ':' || o.identifier_value, min(o.person_key), min(r.person_id)
+        from truth as o inner join resolved as r using (identifier_type, identifier_value)
+        where r.person_id is not null
+        group by o.identifier_type, o.identifier_value having count(distinct o.person_key) = 1""").fetchall()
+    resolved = {key: (person, person_id) for key, person, person_id in rows}
+    owner = {key: person for key, (person, _) in resolved.items()}
+    kept = [(a, b) for a, b in con.execute("select * from kept_edges").fetchall() if a in owner and b in owner]
+    scored = [(a, b, float(p)) for a, b, p in con.execute("select * from scored_pairs").fetchall() if a in owner and b in owner]
+    contacts: dict[str, list[str]] = {}
+    for key, person in owner.items():
+        if key.startswith("contact_id:"):
+            contacts.setdefault(person, []).append(key)
+    duplicated = [keys for keys in contacts.values() if len(keys) > 1]
+    results = [{"threshold": "build", **score({k: r for k, (_, r) in resolved.items()}, owner, duplicated)}]
+    for threshold in [None, *thresholds]:
+        links = kept + [(a, b) for a, b, p in scored if threshold is not None and p >= threshold]
+        results.append({"threshold": threshold, **score(components(owner, links), owner, duplicated)})
+    return results
+
+
+def format_sweep(results: list[dict]) -> str:
+    lines = [
+        "| probabilistic edges | precision | recall (all pairs) | F1 | typo'd duplicate contacts linked |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        if r["threshold"] == "build":
+            continue  # the table above
+        label = "none (deterministic only)" if r["threshold"] is None else f"match probability >= {r['threshold']}"
+        lines.append(
+            f"| {label} | {r['precision']:.4f} | {r['recall_all_pairs']:.4f} | {r['f1']:.4f} | "
+            f"{r['duplicate_contacts_linked']:.1%} of {r['people_with_duplicate_contacts']:,} |"
+        )
+    return "\n".join(lines)
 
 
 def format_table(metrics: dict) -> str:
@@ -154,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--update-readme", action="store_true", help="publish the table in the README")
     args = parser.parse_args(argv)
     metrics = evaluate(args.ground_truth)
-    table = format_table(metrics)
+    table = format_table(metrics) + "\n\nProbabilistic matching, by threshold:\n\n" + format_sweep(metrics["probabilistic"])
     print(json.dumps(metrics, indent=2) if args.json else table)
     if args.update_readme:
         metadata = json.loads((args.ground_truth.parent / "metadata.json").read_text())
@@ -166,8 +253,12 @@ def main(argv: list[str] | None = None) -> None:
                     f"on generated data ({metadata['people']:,} people, seed {metadata['seed']}):",
                     "",
                     "```",
-                    table,
+                    format_table(metrics),
                     "```",
+                    "",
+                    "Probabilistic matching at several thresholds (the build uses var unified_segments_match_threshold):",
+                    "",
+                    format_sweep(metrics["probabilistic"]),
                 ]
             ),
         )

@@ -100,6 +100,15 @@ LAST_NAMES = (
     "Ryan Walsh Dubois Laurent Bernard Moreau Muller Schmidt Schneider Fischer Weber DeVries "
     "Jansen Bakker Visser Garcia Lopez Chen Wang Khan Ali Singh Nguyen"
 ).split()
+# Addresses: "<number> <street> <suffix>"; people abbreviate the suffix when they type it again.
+STREETS = "High Church Station Park Victoria Green Manor Kings Queens Mill School New Albert Castle Bridge".split()
+STREET_SUFFIXES = {"Street": "St", "Road": "Rd", "Avenue": "Ave", "Lane": "Ln", "Close": "Cl", "Drive": "Dr"}
+TYPO_SHARE = 0.05  # of people in the CRM, entered a second time by hand
+NICKNAMES = {
+    "William": "Will", "Thomas": "Tom", "James": "Jim", "Oliver": "Ollie", "Charlie": "Charles",
+    "Jacob": "Jake", "Henry": "Harry", "Samuel": "Sam", "Olivia": "Liv", "Amelia": "Millie",
+    "Sophia": "Sophie", "Emily": "Em", "Sarah": "Sally", "Lucas": "Luke", "Jonas": "Jon",
+}
 EMAIL_DOMAINS = ["gmail.com", "outlook.com", "yahoo.co.uk", "hotmail.com", "icloud.com", "proton.me"]
 JUNK_EMAILS = ["test@test.com", "noemail@example.com", "a@a.com"]
 JUNK_PHONES = ["07000000000", "07777777777"]  # valid-shaped placeholders identity must block
@@ -212,6 +221,7 @@ CONTACT_COLUMNS = [
     "city",
     "postal_code",
     "country",
+    "address_line",
     "email_opt_in",
     "loyalty_tier",
     "created_ms",
@@ -233,6 +243,8 @@ TRANSACTION_COLUMNS = [
     "item_count",
     "item_count_bad",
     "channel",
+    "address_line",
+    "postal_code",
     "loaded_ms",
 ]
 PRIVACY_COLUMNS = [
@@ -278,7 +290,7 @@ FORMAT_SQL = {
         from buffer""",
     "crm_contacts": """
         select contact_id, email, phone, first_name, last_name, birth_date, gender, city,
-            postal_code, country, email_opt_in, loyalty_tier,
+            postal_code, country, email_opt_in, loyalty_tier, address_line,
             strftime(epoch_ms(created_ms), '%Y-%m-%d %H:%M:%S') as created_at,
             coalesce(updated_at_bad, strftime(epoch_ms(updated_ms), '%Y-%m-%d %H:%M:%S')) as updated_at,
             epoch_ms(loaded_ms) as loaded_at
@@ -289,7 +301,7 @@ FORMAT_SQL = {
             status, currency,
             coalesce(amount_bad, printf('%.2f', amount)) as amount,
             coalesce(item_count_bad, item_count::varchar) as item_count,
-            channel, epoch_ms(loaded_ms) as loaded_at
+            channel, address_line, postal_code, epoch_ms(loaded_ms) as loaded_at
         from buffer""",
     "privacy_requests": f"""
         select request_id, identifier_type, identifier_value, request_type,
@@ -353,6 +365,34 @@ def uk_postcode(rng: random.Random) -> str:
     return f"{area} {rng.randint(1, 9)}{rng.choice('ABDEFGHJ')}{rng.choice('LNPQRSTU')}"
 
 
+def street_address(rng: random.Random) -> str:
+    return f"{rng.randint(1, 240)} {rng.choice(STREETS)} {rng.choice(list(STREET_SUFFIXES))}"
+
+
+def misspell(rng: random.Random, word: str) -> str:
+    """One typing slip inside the word: a letter dropped, doubled, swapped with the next, or a vowel changed."""
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.randrange(4)
+    if kind == 0:
+        return word[:i] + word[i + 1 :]
+    if kind == 1:
+        return word[:i] + word[i] + word[i:]
+    if kind == 2:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return word[:i] + rng.choice([v for v in "aeiouy" if v != word[i].lower()]) + word[i + 1 :]
+
+
+def transposed_date(rng: random.Random, iso: str) -> str:
+    """A birth date typed with two digits swapped: the year's last two, the day's, or day and month."""
+    year, month, day = iso.split("-")
+    options = [f"{year[:2]}{year[3]}{year[2]}-{month}-{day}"]
+    if 1 <= int(day[::-1]) <= 28 and day[0] != day[1]:
+        options.append(f"{year}-{month}-{day[::-1]}")
+    if int(day) <= 12 and day != month:
+        options.append(f"{year}-{day}-{month}")
+    return rng.choice(options)
+
+
 def uuid_text(rng: random.Random) -> str:
     h = f"{rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
@@ -365,8 +405,13 @@ def uuid_text(rng: random.Random) -> str:
 class ChunkWriter:
     """Simulates one chunk of people into the four raw tables and the ground truth."""
 
-    def __init__(self, seed: int, chunk: int, first_person: int, people: int, as_of: date, bad_share: float):
+    def __init__(
+        self, seed: int, chunk: int, first_person: int, people: int, as_of: date, bad_share: float, typo_share: float
+    ):
         self.rng = random.Random(f"{seed}:{chunk}")
+        # Addresses and typo'd duplicates draw from their own stream.
+        self.match_rng = random.Random(f"{seed}:{chunk}:matching")
+        self.typo_share = typo_share
         self.seed = seed
         self.first_person = first_person
         self.people = people
@@ -427,6 +472,8 @@ class ChunkWriter:
     def simulate_person(self, index: int) -> None:
         rng = self.rng
         p = self.make_person(index)
+        p["address_line"] = street_address(self.match_rng)
+        p["postal_code"] = uk_postcode(self.match_rng) if p["country"] == "GB" else f"{self.match_rng.randint(10000, 99999)}"
         persona: Persona = p["persona_def"]
         oldest, newest = persona.active_days_ago
         n_sessions = rng.randint(*persona.sessions)
@@ -474,6 +521,7 @@ class ChunkWriter:
                 "sessions": n_sessions,
                 "orders": orders,
                 "has_crm_contact": bool(p.get("contact_id")),
+                "has_typo_duplicate": bool(p.get("typo_contact_id")),
                 "erasure_requested": bool(p.get("erased")),
                 "marketing_opt_out_requested": bool(p.get("opted_out")),
             }
@@ -709,6 +757,8 @@ class ChunkWriter:
             amount=round(amount, 2),
             item_count=items,
             channel=channel,
+            address_line=p["address_line"] if self.match_rng.random() < 0.7 else None,  # shipping address
+            postal_code=p["postal_code"] if self.match_rng.random() < 0.8 else None,
             loaded_ms=loaded,
         )
         self.transactions.add(**row)
@@ -786,8 +836,9 @@ class ChunkWriter:
             else None,
             gender=rng.choice(("female", "male", "Female", "MALE", "non-binary", None)),
             city=rng.choice(COUNTRIES[country][3]),
-            postal_code=uk_postcode(rng) if country == "GB" else f"{rng.randint(10000, 99999)}",
+            postal_code=p["postal_code"],
             country=country if rng.random() < 0.9 else country.lower(),
+            address_line=p["address_line"],
             created_ms=created,
         )
         updated = created
@@ -806,6 +857,77 @@ class ChunkWriter:
         self.expected["crm_contacts"]["superseded_version"] += versions - 1
         if rng.random() < self.bad_share * 3:
             self.add_bad_contact(self.contacts.last())
+        if self.match_rng.random() < self.typo_share:
+            self.add_typo_duplicate(p, base)
+
+    def add_typo_duplicate(self, p: dict, base: dict) -> None:
+        """The same person entered again by hand (another store, another system): a new contact id
+        and the details typed with slips; most have a new email or none and no phone, so no
+        identifier links them to the first record."""
+        rng = self.match_rng
+        first, last = base["first_name"], p["last_name"]
+        slip = rng.choice(("none", "none", "first", "last", "nickname", "swapped", "both"))
+        if slip == "nickname" and first in NICKNAMES:
+            first = NICKNAMES[first]
+        elif slip == "swapped":
+            first, last = last, first
+        else:
+            first = misspell(rng, first) if slip in ("first", "both", "nickname") else first
+            last = misspell(rng, last) if slip in ("last", "both") else last
+        birth_date = base["birth_date"]
+        if birth_date and rng.random() < 0.5:
+            birth_date = transposed_date(rng, birth_date) if rng.random() < 0.6 else None
+        address = base["address_line"]
+        roll = rng.random()
+        if roll < 0.4:
+            number, street, suffix = address.split(" ")
+            address = f"{number} {street} {STREET_SUFFIXES[suffix]}"
+        elif roll < 0.6:
+            number, street, suffix = address.split(" ")
+            address = f"{number} {misspell(rng, street) if len(street) > 3 else street} {suffix}"
+        elif roll < 0.75:
+            address = None
+        postal_code = base["postal_code"]
+        roll = rng.random()
+        if roll < 0.15:
+            postal_code = postal_code.replace(" ", "").lower()
+        elif roll < 0.3:
+            postal_code = None
+        # A third keep the phone or email of the first record, so deterministic identity links
+        # them: the labelled pairs that estimate the m probabilities of matching.
+        keep = rng.random()
+        phone = base["phone"] if keep < 0.25 else None
+        if 0.25 <= keep < 0.35:
+            email = base["email"]
+        elif rng.random() < 0.8:
+            email = f"{p['first_name'].lower()}{rng.randint(10, 99)}.{p['index']}@{rng.choice(EMAIL_DOMAINS)}"
+        else:
+            email = None
+        contact_id = f"C{1_000_000 + p['index']}B"
+        p["typo_contact_id"] = contact_id
+        self.own(p, "contact_id", contact_id)
+        self.own(p, "email", email.strip().lower() if email else None)
+        created = self.as_of_ms - rng.randint(10, 900) * MS_PER_DAY
+        self.contacts.add(
+            **dict(
+                base,
+                contact_id=contact_id,
+                email=email,
+                phone=phone,
+                first_name=first,
+                last_name=last,
+                birth_date=birth_date,
+                city=base["city"] if rng.random() < 0.8 else None,
+                postal_code=postal_code,
+                address_line=address,
+                created_ms=created,
+            ),
+            email_opt_in=rng.choice(OPT_IN_TRUE + OPT_IN_FALSE),
+            loyalty_tier=None,
+            updated_ms=created,
+            loaded_ms=created + 3_600_000,
+        )
+        self.expected["crm_contacts"]["staged"] += 1
 
     def simulate_privacy(self, p: dict) -> None:
         rng = self.rng
@@ -990,9 +1112,9 @@ def expected_counts(totals: dict[str, Counter]) -> dict:
 
 def write_chunk(job: tuple) -> dict[str, Counter]:
     """Simulate and write one chunk (runs in a worker process); returns its expected counts."""
-    out, seed, chunk, people, as_of, bad_share = job
+    out, seed, chunk, people, as_of, bad_share, typo_share = job
     first = chunk * CHUNK_PEOPLE
-    writer = ChunkWriter(seed, chunk, first, min(CHUNK_PEOPLE, people - first), as_of, bad_share)
+    writer = ChunkWriter(seed, chunk, first, min(CHUNK_PEOPLE, people - first), as_of, bad_share, typo_share)
     writer.run()
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'; set threads = 1")  # one thread keeps row order stable
@@ -1002,13 +1124,20 @@ def write_chunk(job: tuple) -> dict[str, Counter]:
 
 
 def generate(
-    out: Path, people: int, seed: int, as_of: date, bad_share: float, progress: bool = True, workers: int | None = None
+    out: Path,
+    people: int,
+    seed: int,
+    as_of: date,
+    bad_share: float,
+    progress: bool = True,
+    workers: int | None = None,
+    typo_share: float = TYPO_SHARE,
 ) -> dict:
     if out.exists():
         shutil.rmtree(out)
     for sub in [*(f"raw/{t}" for t in RAW_TABLES), "ground_truth/identifiers", "ground_truth/people"]:
         (out / sub).mkdir(parents=True)
-    jobs = [(out, seed, c, people, as_of, bad_share) for c in range((people + CHUNK_PEOPLE - 1) // CHUNK_PEOPLE)]
+    jobs = [(out, seed, c, people, as_of, bad_share, typo_share) for c in range((people + CHUNK_PEOPLE - 1) // CHUNK_PEOPLE)]
     totals = {t: Counter() for t in RAW_TABLES}
     workers = min(workers or os.cpu_count() or 1, len(jobs))
     # Each chunk has its own random stream and its own part files, so workers cannot change the data.
@@ -1023,6 +1152,7 @@ def generate(
         "people": people,
         "as_of_date": as_of.isoformat(),
         "bad_row_share": bad_share,
+        "typo_duplicate_share": typo_share,
         "expected": expected_counts(totals),
     }
     (out / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
@@ -1055,11 +1185,21 @@ def main(argv: list[str] | None = None) -> None:
         help="data ends on this date; match dbt var unified_segments_as_of_date",
     )
     parser.add_argument("--bad-share", type=float, default=0.01, help="share of rows given one defect")
+    parser.add_argument(
+        "--typo-share", type=float, default=TYPO_SHARE, help="share of CRM contacts entered again with typos (ground truth knows)"
+    )
     parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     metadata = generate(
-        args.out, args.people, args.seed, args.as_of, args.bad_share, progress=not args.quiet, workers=args.workers
+        args.out,
+        args.people,
+        args.seed,
+        args.as_of,
+        args.bad_share,
+        progress=not args.quiet,
+        workers=args.workers,
+        typo_share=args.typo_share,
     )
     rows = {t: v["raw_rows"] for t, v in metadata["expected"].items()}
     print(f"wrote {args.out}: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))

@@ -59,6 +59,7 @@ RAW_CONTRACT: dict[str, tuple[list[str], set[str]]] = {
             "loyalty_tier",
             "created_at",
             "updated_at",
+            "address_line",
         ],
         {"contact_id", "updated_at"},
     ),
@@ -74,6 +75,8 @@ RAW_CONTRACT: dict[str, tuple[list[str], set[str]]] = {
             "amount",
             "item_count",
             "channel",
+            "address_line",
+            "postal_code",
         ],
         {"transaction_id", "ordered_at", "status", "amount"},
     ),
@@ -93,6 +96,13 @@ def create_raw_tables(wh: Warehouse, replace: bool = False) -> None:
             wh.execute(f"drop table if exists {RAW_SCHEMA}.{table}")
         body = ", ".join(f"{c} {wh.text_type}" for c in columns)
         wh.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({body}, loaded_at timestamp)")
+        try:
+            wh.rows(f"select {', '.join(columns)}, loaded_at from {RAW_SCHEMA}.{table} where 1 = 0")
+        except Exception as error:  # the engine's own error names the column, at length
+            raise SystemExit(
+                f"{RAW_SCHEMA}.{table} lacks some of its contract columns ({', '.join(columns)}): it was created "
+                "by an older version; reload every file with --replace"
+            ) from error
     if replace:
         wh.execute(f"drop table if exists {LOAD_LOG}")
     wh.execute(

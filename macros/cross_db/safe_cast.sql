@@ -79,8 +79,9 @@
 {%- endmacro %}
 
 
-{#- Run from on-run-start. Creates the helper functions the PostgreSQL casts call; other engines
-    need none. -#}
+{#- Run from on-run-start. Creates the helper functions the PostgreSQL casts call, and the
+    fuzzystrmatch extension whose levenshtein() probabilistic matching calls (edit_distance);
+    other engines have both built in. -#}
 {% macro create_safe_cast_functions() -%}
     {{ return(adapter.dispatch('create_safe_cast_functions', 'unified_segments')()) }}
 {%- endmacro %}
@@ -91,6 +92,7 @@
 
 {% macro postgres__create_safe_cast_functions() -%}
     create schema if not exists {{ target.schema }};
+    create extension if not exists fuzzystrmatch;
     create or replace function {{ target.schema }}.us_try_timestamptz(value text)
     returns timestamptz
     language plpgsql immutable

@@ -1,7 +1,8 @@
 {#- Why are two identifiers the same person (or not)? Prints the shortest chain of kept edges
     that links them, each with the source model, an example source row, how often and when the
     pair was seen; or, when they belong to different people, the dropped edges at either end and
-    the rules that dropped them.
+    the rules that dropped them. A probabilistic link shows its match probability and the
+    field-by-field evidence.
 
         dbt run-operation explain_identity_link --args '{a: "email:ann@example.com", b: "user_id:u_1f2e"}'
 
@@ -72,5 +73,12 @@
     {%- for row in path -%}
         {{ print("  " ~ row[0] ~ " --- " ~ row[1] ~ "  [" ~ row[2] ~ " row " ~ row[3] ~ "; seen together "
                  ~ row[4] ~ "x, " ~ row[5] ~ " to " ~ row[6] ~ "]") }}
+        {%- if row[2] == 'probabilistic_match' -%}
+            {%- set scored = run_query(
+                "select match_probability, match_weight, evidence from " ~ ref('int_match_pairs_scored')
+                ~ " where identifier_key_a = '" ~ row[0] ~ "' and identifier_key_b = '" ~ row[1] ~ "'") -%}
+            {{ print("      match probability " ~ scored.rows[0][0] ~ " (weight " ~ scored.rows[0][1] ~ "): "
+                     ~ scored.rows[0][2]) }}
+        {%- endif -%}
     {%- endfor -%}
 {% endmacro %}

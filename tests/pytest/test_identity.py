@@ -148,8 +148,14 @@ def test_the_evaluation_scores_a_known_answer(tmp_path, monkeypatch):
         ('email', 'a1', 'p1', 2), ('email', 'a2', 'p1', 2), ('email', 'a3', 'p2', 3), ('email', 'b1', 'p2', 3),
         ('email', 'b2', 'p2', 3)) as t(identifier_type, identifier_value, person_id, component_size)""")
     con.execute("""create table identity.int_identifier_edges_aggregated as select * from (values
-        ('email:a1', 'email:a2'), ('email:a2', 'email:a3'), ('email:b1', 'email:b2'), ('email:a3', 'email:b1'))
-        as t(identifier_key_a, identifier_key_b)""")
+        ('email:a1', 'email:a2', 'x'), ('email:a2', 'email:a3', 'x'), ('email:b1', 'email:b2', 'x'),
+        ('email:a3', 'email:b1', 'x')) as t(identifier_key_a, identifier_key_b, source_model)""")
+    # The build kept a1-a2, b1-b2 and (wrongly) a3-b1; probabilistic matching scored a2-a3 at 0.95.
+    con.execute("""create table identity.int_identity_edge_decisions as select * from (values
+        ('email:a1', 'email:a2', 'x', 'kept'), ('email:b1', 'email:b2', 'x', 'kept'), ('email:a3', 'email:b1', 'x', 'kept'))
+        as t(identifier_key_a, identifier_key_b, source_model, decision)""")
+    con.execute("""create table identity.int_match_pairs_scored as
+        select 'email:a2' as identifier_key_a, 'email:a3' as identifier_key_b, 0.95 as match_probability""")
     con.execute(f"""copy (select * from (values ('email', 'a1', 'A'), ('email', 'a2', 'A'), ('email', 'a3', 'A'),
         ('email', 'b1', 'B'), ('email', 'b2', 'B')) as t(identifier_type, identifier_value, person_key))
         to '{truth_dir}/part-0.parquet' (format parquet)""")
@@ -162,6 +168,12 @@ def test_the_evaluation_scores_a_known_answer(tmp_path, monkeypatch):
     # All of A's pairs are linkable (a1-a2-a3 chain), as is b1-b2: same 2 of 4.
     assert metrics["recall"] == pytest.approx(2 / 4)
     assert (metrics["resolved_persons"], metrics["true_persons"], metrics["largest_component"]) == (2, 2, 3)
+    # Deterministic edges alone give the build's groups; at 0.9 the a2-a3 pair joins everyone:
+    # 10 predicted pairs, 4 true positives (a1a2 a1a3 a2a3 b1b2), every true pair found.
+    sweep = {row["threshold"]: row for row in metrics["probabilistic"]}
+    assert (sweep[None]["precision"], sweep[None]["recall_all_pairs"]) == (pytest.approx(2 / 4), pytest.approx(2 / 4))
+    assert (sweep[0.9]["precision"], sweep[0.9]["recall_all_pairs"]) == (pytest.approx(4 / 10), pytest.approx(1.0))
+    assert sweep[0.99]["precision"] == pytest.approx(2 / 4)
 
 
 def test_sample_generation_constants_are_the_defaults_the_thresholds_were_set_on():

@@ -1,6 +1,10 @@
 {#- Pairs of identifiers seen on the same staged row, per source: the edges of the identity graph,
     with when they were first and last seen together, how often, and one source row that shows
-    it (provenance for "why are these the same person"). identifier_key_a < identifier_key_b. -#}
+    it (provenance for "why are these the same person"). identifier_key_a < identifier_key_b.
+    With var unified_segments_probabilistic_matching on, the contact pairs probabilistic matching
+    calls a match join them as edges of source_model 'probabilistic_match' (example_source_row_key:
+    the two contact ids; the evidence is in int_match_pairs_scored). Merge protection treats them
+    like every other edge. -#}
 
 with
 
@@ -27,7 +31,7 @@ pairs as (
 
 ),
 
-final as (
+aggregated as (
 
     select
         identifier_key_a,
@@ -39,6 +43,33 @@ final as (
         min(source_row_key) as example_source_row_key
     from pairs
     group by identifier_key_a, identifier_key_b, source_model
+
+),
+
+{% if required_var('unified_segments_probabilistic_matching') %}
+    probabilistic as (
+
+        select
+            identifier_key_a,
+            identifier_key_b,
+            'probabilistic_match' as source_model,
+            first_seen_at,
+            last_seen_at,
+            cast(1 as bigint) as observation_count,
+            record_id_a || ' ~ ' || record_id_b as example_source_row_key
+        from {{ ref('int_match_pairs_scored') }}
+        where is_match
+
+    ),
+{% endif %}
+
+final as (
+
+    select * from aggregated
+    {% if required_var('unified_segments_probabilistic_matching') -%}
+        union all
+        select * from probabilistic
+    {%- endif %}
 
 )
 

@@ -28,6 +28,7 @@ typed as (
         lower({{ clean_text('gender') }}) as gender,
         {{ clean_text('city') }} as city,
         upper({{ clean_text('postal_code') }}) as postal_code,
+        {{ clean_text('address_line') }} as address_line,
         upper({{ clean_text('country') }}) as country,
         lower({{ clean_text('loyalty_tier') }}) as loyalty_tier,
 
@@ -52,6 +53,7 @@ typed as (
         gender as raw_gender,
         city as raw_city,
         postal_code as raw_postal_code,
+        address_line as raw_address_line,
         country as raw_country,
         email_opt_in as raw_email_opt_in,
         loyalty_tier as raw_loyalty_tier,
@@ -95,7 +97,7 @@ ranked as (
                 raw_phone asc nulls last, raw_first_name asc nulls last, raw_last_name asc nulls last,
                 raw_birth_date asc nulls last, raw_gender asc nulls last, raw_city asc nulls last,
                 raw_postal_code asc nulls last, raw_country asc nulls last, raw_email_opt_in asc nulls last,
-                raw_loyalty_tier asc nulls last, raw_created_at asc nulls last
+                raw_loyalty_tier asc nulls last, raw_created_at asc nulls last, raw_address_line asc nulls last
         ) as version_rank
     from checked
 

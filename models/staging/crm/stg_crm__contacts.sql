@@ -20,6 +20,7 @@ final as (
         gender,
         city,
         postal_code,
+        address_line,
         country,
         loyalty_tier,
 

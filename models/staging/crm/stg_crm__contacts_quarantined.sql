@@ -22,6 +22,7 @@ final as (
         raw_gender as gender,
         raw_city as city,
         raw_postal_code as postal_code,
+        raw_address_line as address_line,
         raw_country as country,
         raw_email_opt_in as email_opt_in,
         raw_loyalty_tier as loyalty_tier,

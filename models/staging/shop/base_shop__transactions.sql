@@ -30,6 +30,8 @@ typed as (
         lower({{ clean_text('status') }}) as status,
         upper({{ clean_text('currency') }}) as currency,
         lower({{ clean_text('channel') }}) as channel,
+        {{ clean_text('address_line') }} as address_line,
+        upper({{ clean_text('postal_code') }}) as postal_code,
 
         -- numerics
         {{ safe_cast_decimal('amount') }} as amount,
@@ -49,7 +51,9 @@ typed as (
         currency as raw_currency,
         amount as raw_amount,
         item_count as raw_item_count,
-        channel as raw_channel
+        channel as raw_channel,
+        address_line as raw_address_line,
+        postal_code as raw_postal_code
 
     from source
 
@@ -95,7 +99,7 @@ ranked as (
                 loaded_at desc nulls last, raw_ordered_at asc nulls last, raw_status asc nulls last,
                 raw_amount asc nulls last, raw_customer_id asc nulls last, raw_email asc nulls last,
                 raw_phone asc nulls last, raw_currency asc nulls last, raw_item_count asc nulls last,
-                raw_channel asc nulls last
+                raw_channel asc nulls last, raw_address_line asc nulls last, raw_postal_code asc nulls last
         ) as delivery_rank
     from checked
 

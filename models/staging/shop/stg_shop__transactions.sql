@@ -19,6 +19,8 @@ final as (
         status,
         currency,
         channel,
+        address_line,
+        postal_code,
 
         -- numerics
         amount,

@@ -22,7 +22,9 @@ final as (
         raw_currency as currency,
         raw_amount as amount,
         raw_item_count as item_count,
-        raw_channel as channel
+        raw_channel as channel,
+        raw_address_line as address_line,
+        raw_postal_code as postal_code
 
     from base_transactions
     where row_disposition = 'quarantined'

@@ -1,0 +1,36 @@
+{#- Every candidate pair with the comparison level of each field (macro match_comparison_levels):
+    the evidence the match weights score. -#}
+
+with
+
+candidates as (
+
+    select * from {{ ref('int_match_candidate_pairs') }}
+
+),
+
+records as (
+
+    select * from {{ ref('int_match_records') }}
+
+),
+
+final as (
+
+    select
+        candidates.record_id_a,
+        candidates.record_id_b,
+        l.identifier_key as identifier_key_a,
+        r.identifier_key as identifier_key_b,
+        candidates.blocking_rule,
+        candidates.blocking_rules_matched,
+        case when l.updated_at < r.updated_at then l.updated_at else r.updated_at end as first_seen_at,
+        case when l.updated_at < r.updated_at then r.updated_at else l.updated_at end as last_seen_at,
+        {{ match_comparison_levels('l', 'r') }}
+    from candidates
+    inner join records as l on candidates.record_id_a = l.record_id
+    inner join records as r on candidates.record_id_b = r.record_id
+
+)
+
+select * from final

@@ -1,0 +1,54 @@
+{#- The records probabilistic matching compares: one per staged CRM contact, its fields
+    normalised for comparison (names lower-cased letters only; postal code without spaces; street
+    suffixes abbreviated as var unified_segments_match_address_abbreviations says), and the
+    columns blocking rules may use; email and phone only label training pairs (they are identifiers,
+    which deterministic identity already links on). A contact is the record because contacts carry names, birth
+    dates and addresses; transactions and events carry identifiers only. -#}
+{%- set abbreviations = required_var('unified_segments_match_address_abbreviations') %}
+{#- ' 12 high street ' -> ' 12 high st ': words padded with spaces, so only whole words change. -#}
+{%- set words = regexp_replace_all('lower(address_line)', '[^a-z0-9]+', ' ') %}
+{%- set ns = namespace(address="' ' || " ~ words ~ " || ' '") %}
+{%- for word, short in abbreviations.items() %}
+    {%- set ns.address = "replace(" ~ ns.address ~ ", ' " ~ word ~ " ', ' " ~ short ~ " ')" %}
+{%- endfor %}
+
+with
+
+contacts as (
+
+    select * from {{ ref('stg_crm__contacts') }}
+
+),
+
+normalised as (
+
+    select
+        contact_id as record_id,
+        'contact_id:' || contact_id as identifier_key,
+        {{ clean_text(regexp_replace_all('lower(first_name)', '[^a-z]', '')) }} as first_name,
+        {{ clean_text(regexp_replace_all('lower(last_name)', '[^a-z]', '')) }} as last_name,
+        birth_date,
+        {{ clean_text("replace(postal_code, ' ', '')") }} as postal_code,
+        {{ clean_text(ns.address) }} as address_line,
+        lower(city) as city,
+        email,
+        phone,
+        updated_at
+    from contacts
+
+),
+
+final as (
+
+    select
+        *,
+        cast(birth_date as {{ dbt.type_string() }}) as birth_date_text,
+        substr(cast(birth_date as {{ dbt.type_string() }}), 1, 4) as birth_year,
+        substr(last_name, 1, 3) as last_name_prefix,
+        case when first_name < last_name then first_name else last_name end as name_low,
+        case when first_name < last_name then last_name else first_name end as name_high
+    from normalised
+
+)
+
+select * from final
