@@ -73,7 +73,7 @@ def test_a_degenerate_blocking_rule_is_capped_and_warned_about(sample, tmp_path)
         "unified_segments_match_blocking_rules": [{"name": "same_city", "columns": ["city"]}],
         "unified_segments_match_max_block_size": 50,
     }
-    models = ("-s", "int_match_records", "int_match_candidate_pairs", "int_match_blocks_oversized")
+    models = ("-s", "int_match_records", "int_match_record_blocks", "int_match_candidate_pairs", "int_match_blocks_oversized")
     result = dbt("build", *models, db=db, vars=rules)
     assert "WARN" in result.stdout and "match_blocking_rules_do_not_explode" in result.stdout, result.stdout
     biggest = query(db, "select max(c) from (select count(*) as c from identity.int_match_records group by city)")[0][0]
