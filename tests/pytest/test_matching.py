@@ -14,13 +14,15 @@ import evaluate_identity
 from conftest import dbt, query
 
 
-def evaluate(db, ground_truth) -> dict:
-    with mock.patch.dict(os.environ, {"UNIFIED_SEGMENTS_DUCKDB_PATH": str(db), "UNIFIED_SEGMENTS_TARGET": "duckdb"}):
-        return evaluate_identity.evaluate(ground_truth)
+def on_duckdb(db):
+    """The scripts read the warehouse the environment names: point them at db."""
+    return mock.patch.dict(os.environ, {"UNIFIED_SEGMENTS_DUCKDB_PATH": str(db), "UNIFIED_SEGMENTS_TARGET": "duckdb"})
 
 
 def test_probabilistic_edges_link_typod_duplicates_and_keep_precision(sample):
-    sweep = {row["threshold"]: row for row in evaluate(sample.db, sample.data_dir / "ground_truth")["probabilistic"]}
+    with on_duckdb(sample.db):
+        metrics = evaluate_identity.evaluate(sample.data_dir / "ground_truth")
+    sweep = {row["threshold"]: row for row in metrics["probabilistic"]}
     deterministic, build = sweep[None], sweep["build"]
     assert build["people_with_duplicate_contacts"] >= 50, build  # the generator made enough to measure
     # Most typo'd duplicates share no identifier with their first record: deterministic rules miss them.
@@ -49,7 +51,7 @@ def test_probabilistic_edges_are_identity_edges_with_evidence(sample):
 
 def test_weights_are_estimated_from_labelled_and_random_pairs(sample, tmp_path):
     out = tmp_path / "weights.csv"
-    with mock.patch.dict(os.environ, {"UNIFIED_SEGMENTS_DUCKDB_PATH": str(sample.db), "UNIFIED_SEGMENTS_TARGET": "duckdb"}):
+    with on_duckdb(sample.db):
         estimate_match_weights.main(["--out", str(out)])
     with out.open() as f:
         rows = {(r["comparison"], r["level"]): (float(r["m_probability"]), float(r["u_probability"])) for r in csv.DictReader(f)}
