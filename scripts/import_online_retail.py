@@ -18,8 +18,10 @@ Column mapping (one invoice line per source row, aggregated per invoice):
     raw.crm_contacts.country         <- the customer's latest Country, as ISO alpha-2 (null when the
                                         name is no one country: 'European Community', 'Channel Islands')
     raw.crm_contacts.created_at / updated_at <- the customer's first / last invoice
-Staging then quarantines what the contract cannot use: guest invoices carry no identifier
-(identifier_missing) and adjustments are no order (status_unknown).
+Staging stages guest invoices (no identifier: the store's revenue, in no one's profile) and
+quarantines the adjustments, which are no order (status_unknown). The data ends on LAST_DAY:
+build it at that as-of date (`--vars '{unified_segments_as_of_date: "2011-12-09"}'`), so the
+recency guards judge the data as it was when it was live.
 
 The 2009-2010 file's last days overlap the 2010-2011 file: an invoice present in both is taken
 from the 2010-2011 file only, so no line is counted twice.
@@ -39,6 +41,7 @@ from warehouse import PROJECT_DIR, connect
 DEFAULT_REALDATA = PROJECT_DIR.parent / "shared" / "realdata"
 NEWER = "online_retail.parquet"
 OLDER = "online_retail_ii_2009_2010.parquet"
+LAST_DAY = "2011-12-09"  # the newest InvoiceDate of the two files
 
 COUNTRY_CODES = {
     "Australia": "AU",

@@ -18,73 +18,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from warehouse import Warehouse, connect
 
 RAW_SCHEMA = "raw"
-# The raw landing contract: table -> (columns in order, columns every file must carry).
-RAW_CONTRACT: dict[str, tuple[list[str], set[str]]] = {
-    "events": (
-        [
-            "event_id",
-            "event_type",
-            "occurred_at",
-            "anonymous_id",
-            "user_id",
-            "email",
-            "session_id",
-            "page_url",
-            "product_id",
-            "product_category",
-            "price",
-            "quantity",
-            "device_type",
-            "utm_source",
-        ],
-        {"event_id", "event_type", "occurred_at"},
-    ),
-    "crm_contacts": (
-        [
-            "contact_id",
-            "email",
-            "phone",
-            "first_name",
-            "last_name",
-            "birth_date",
-            "gender",
-            "city",
-            "postal_code",
-            "country",
-            "email_opt_in",
-            "loyalty_tier",
-            "created_at",
-            "updated_at",
-            "address_line",
-        ],
-        {"contact_id", "updated_at"},
-    ),
-    "transactions": (
-        [
-            "transaction_id",
-            "customer_id",
-            "email",
-            "phone",
-            "ordered_at",
-            "status",
-            "currency",
-            "amount",
-            "item_count",
-            "channel",
-            "address_line",
-            "postal_code",
-        ],
-        {"transaction_id", "ordered_at", "status", "amount"},
-    ),
-    "privacy_requests": (
-        ["request_id", "identifier_type", "identifier_value", "request_type", "requested_at"],
-        {"request_id", "identifier_type", "identifier_value", "request_type"},
-    ),
-}
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def read_contract() -> dict[str, tuple[list[str], set[str]]]:
+    """The raw landing contract, table -> (columns in order, columns every file must carry), as the
+    sources YAMLs under models/staging/ declare it (meta required: true); staging reads the same."""
+    contract: dict[str, tuple[list[str], set[str]]] = {}
+    for path in sorted(PROJECT_DIR.glob("models/staging/*/_*__sources.yml")):
+        for source in yaml.safe_load(path.read_text())["sources"]:
+            for table in source["tables"]:
+                columns = [c for c in table["columns"] if c["name"] != "loaded_at"]
+                required = {c["name"] for c in columns if (c.get("meta") or {}).get("required")}
+                contract[table["name"]] = ([c["name"] for c in columns], required)
+    return contract
+
+
+RAW_CONTRACT = read_contract()
 LOAD_LOG = f"{RAW_SCHEMA}._load_log"
 BATCH_ROWS = 500_000
 

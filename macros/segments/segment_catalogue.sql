@@ -3,7 +3,7 @@
     entries in priority order, each with `sql` (the rule with its params filled in) and
     `rule_version` (an md5 of that SQL, so a changed rule shows in the memberships). Any
     invalid entry stops the build, naming the entry: duplicate or malformed name, missing rule,
-    unknown column, unknown param, unknown destination, bad sizes.
+    unknown column, unknown param, unknown destination or feed, bad sizes.
     Params come from the entry, overridden by var unified_segments_segment_params
     ({segment: {param: value}}). Returns [] while dbt parses (the graph is not loaded yet). -#}
 {% macro segment_catalogue(include_disabled=false) -%}
@@ -46,6 +46,9 @@
         {%- for destination in entry.get('destinations', []) if destination not in destinations -%}
             {{ exceptions.raise_compiler_error(here ~ ": unknown destination '" ~ destination ~ "'; use " ~ destinations | join(', ')) }}
         {%- endfor -%}
+        {%- for feed in entry.get('requires', []) if feed not in unified_segments.feeds() -%}
+            {{ exceptions.raise_compiler_error(here ~ ": requires unknown feed '" ~ feed ~ "'; feeds are " ~ (unified_segments.feeds().keys() | join(', '))) }}
+        {%- endfor -%}
         {%- if entry.get('severity', 'error') not in ('warn', 'error') -%}
             {{ exceptions.raise_compiler_error(here ~ ": severity must be warn or error") }}
         {%- endif -%}
@@ -83,6 +86,7 @@
                 'severity': entry.get('severity', 'error'),
                 'owner': entry.get('owner', ''),
                 'destinations': entry.get('destinations', []),
+                'requires': entry.get('requires', []),
                 'enabled': entry.get('enabled', true)
             }) -%}
         {%- endif -%}

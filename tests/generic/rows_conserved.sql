@@ -8,7 +8,11 @@ with
 
 source_rows as (
 
+    {% if load_relation(model) is not none -%}
     select count(*) as row_count from {{ model }}
+    {%- else -%}
+    select 0 as row_count
+    {%- endif %}
 
 ),
 

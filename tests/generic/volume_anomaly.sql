@@ -6,15 +6,19 @@
     or constant history, when the change against the day before passes fallback_pct_change
     percent. Fails with one row: the day, its
     count, the history's length, mean and standard deviation, the z-score, the change and the
-    reason. -#}
+    reason. With feed, it checks nothing when the deployment does not expect that feed (see
+    feed_is_expected). -#}
 {% test volume_anomaly(model, timestamp_column, lookback_periods=28, min_history=7, sensitivity=3,
-                       direction='both', fallback_pct_change=50, column_name=none) %}
+                       direction='both', fallback_pct_change=50, column_name=none, feed=none) %}
 {%- if direction not in ('both', 'drop', 'spike') -%}
     {{ exceptions.raise_compiler_error("volume_anomaly on " ~ model ~ ": direction must be both, drop or spike, got '" ~ direction ~ "'") }}
 {%- endif -%}
 {%- if (min_history | int) < 2 or (lookback_periods | int) < (min_history | int) -%}
     {{ exceptions.raise_compiler_error("volume_anomaly on " ~ model ~ ": need 2 <= min_history <= lookback_periods") }}
 {%- endif %}
+{%- if feed is not none and not unified_segments.feed_is_expected(feed, 'volume_anomaly of ' ~ model) %}
+select 1 as skipped where 1 = 0
+{%- else %}
 
 with
 
@@ -108,5 +112,7 @@ where
             or {{ 'pct_change > ' ~ fallback_pct_change if direction in ('both', 'spike') else '1 = 0' }}
         )
     )
+
+{%- endif %}
 
 {% endtest %}

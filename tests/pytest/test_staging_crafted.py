@@ -62,7 +62,6 @@ TRANSACTION_CASES = {  # marker is channel
     "amount_unparseable": {"amount": "$20"},
     "amount_out_of_range": {"amount": "-5.00"},  # negative, but not a refund
     "item_count_unparseable": {"item_count": "2.5"},
-    "identifier_missing": {"customer_id": None},
     "email_invalid": {"email": "john smith@example.com"},
     "phone_invalid": {"phone": "12345"},
 }
@@ -145,6 +144,7 @@ def crafted(tmp_path_factory) -> Path:
     ]
     transactions = rows_for(TRANSACTION_CASES, GOOD_TRANSACTION, "transaction_id", "channel", "t")
     transactions.append({**GOOD_TRANSACTION, "transaction_id": "good-refund", "status": "refunded", "amount": "-10.00"})
+    transactions.append({**GOOD_TRANSACTION, "transaction_id": "good-guest", "customer_id": None, "amount": "7.50"})
     requests = rows_for(REQUEST_CASES, GOOD_REQUEST, "request_id", "identifier_value", "r")
     requests += [
         {**GOOD_REQUEST, "request_id": "good-email", "identifier_type": "Email", "identifier_value": " Ann.Lee@Example.COM"},
@@ -204,7 +204,9 @@ def test_good_rows_are_staged_with_utc_times_and_first_delivery(crafted):
     assert query(crafted, "select loaded_at::varchar from staging.stg_tracking__events where event_id = 'good-dup'") == [
         ("2026-10-31 12:30:00",)
     ]
-    assert query(crafted, "select amount::varchar from staging.stg_shop__transactions") == [("-10.00",)]
+    # A guest sale without any identifier is the store's revenue all the same.
+    amounts = dict(query(crafted, "select transaction_id, amount::varchar from staging.stg_shop__transactions"))
+    assert amounts == {"good-refund": "-10.00", "good-guest": "7.50"}
     requests = dict(query(crafted, "select request_id, identifier_value from staging.stg_privacy__requests"))
     assert requests == {"good-email": "ann.lee@example.com", "good-phone": "+447911123456"}
 

@@ -10,7 +10,7 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'crm_contacts') }}
+    {{ raw_source('crm', 'crm_contacts') }}
 
 ),
 

@@ -7,7 +7,7 @@ with
 
 source as (
 
-    select * from {{ source('privacy', 'privacy_requests') }}
+    {{ raw_source('privacy', 'privacy_requests') }}
 
 ),
 

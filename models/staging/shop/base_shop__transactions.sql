@@ -3,7 +3,8 @@
                           a transaction when it changes; the later copy wins)
       quarantined         unusable; quarantine_reason says why (first failed check wins)
       superseded_version  an earlier usable delivery of a transaction_id delivered again
-    Refunds are rows of their own with status 'refunded' and a negative amount. -#}
+    Refunds are rows of their own with status 'refunded' and a negative amount. A transaction with
+    no identifier at all (a guest sale) is staged: it is revenue of the store, though no person. -#}
 {{ config(materialized='table') }}
 {% set max_clock_skew_minutes = required_var('unified_segments_max_clock_skew_minutes') %}
 {% set min_valid_timestamp = required_var('unified_segments_min_valid_timestamp') %}
@@ -13,7 +14,7 @@ with
 
 source as (
 
-    select * from {{ source('shop', 'transactions') }}
+    {{ raw_source('shop', 'transactions') }}
 
 ),
 
@@ -79,7 +80,6 @@ checked as (
                 or (amount < 0 and status != 'refunded')
                 then 'amount_out_of_range'
             when {{ clean_text('raw_item_count') }} is not null and item_count is null then 'item_count_unparseable'
-            when customer_id is null and email is null and phone is null then 'identifier_missing'
             when email is not null and not {{ is_valid_email('email') }} then 'email_invalid'
             when phone is not null and not {{ is_valid_e164('phone') }} then 'phone_invalid'
             when {{ clean_text('raw_phone') }} is not null and phone is null then 'phone_invalid'

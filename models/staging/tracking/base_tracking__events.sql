@@ -28,12 +28,12 @@ with
 
 source as (
 
-    select * from {{ source('tracking', 'events') }}
+    select * from ({{ raw_source('tracking', 'events') }}) as raw_events
     {% if is_incremental() -%}
         {%- set lookback_hours = required_var('unified_segments_events_lookback_hours') %}
         where
             {{ clean_text('event_id') }} in (
-                select {{ clean_text('event_id') }} from {{ source('tracking', 'events') }}
+                select {{ clean_text('event_id') }} from ({{ raw_source('tracking', 'events') }}) as recent_events
                 where loaded_at > (
                     select {{ dbt.dateadd('hour', -lookback_hours, 'max(loaded_at)') }} from {{ this }}
                 )
