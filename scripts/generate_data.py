@@ -105,9 +105,21 @@ STREETS = "High Church Station Park Victoria Green Manor Kings Queens Mill Schoo
 STREET_SUFFIXES = {"Street": "St", "Road": "Rd", "Avenue": "Ave", "Lane": "Ln", "Close": "Cl", "Drive": "Dr"}
 TYPO_SHARE = 0.05  # of people in the CRM, entered a second time by hand
 NICKNAMES = {
-    "William": "Will", "Thomas": "Tom", "James": "Jim", "Oliver": "Ollie", "Charlie": "Charles",
-    "Jacob": "Jake", "Henry": "Harry", "Samuel": "Sam", "Olivia": "Liv", "Amelia": "Millie",
-    "Sophia": "Sophie", "Emily": "Em", "Sarah": "Sally", "Lucas": "Luke", "Jonas": "Jon",
+    "William": "Will",
+    "Thomas": "Tom",
+    "James": "Jim",
+    "Oliver": "Ollie",
+    "Charlie": "Charles",
+    "Jacob": "Jake",
+    "Henry": "Harry",
+    "Samuel": "Sam",
+    "Olivia": "Liv",
+    "Amelia": "Millie",
+    "Sophia": "Sophie",
+    "Emily": "Em",
+    "Sarah": "Sally",
+    "Lucas": "Luke",
+    "Jonas": "Jon",
 }
 EMAIL_DOMAINS = ["gmail.com", "outlook.com", "yahoo.co.uk", "hotmail.com", "icloud.com", "proton.me"]
 JUNK_EMAILS = ["test@test.com", "noemail@example.com", "a@a.com"]
@@ -158,6 +170,30 @@ PRIVACY_DEFECTS = [
     "request_type_unknown",
     "requested_at_unparseable",
 ]
+# Of those, the defects that cost only the value (reason -> raw column): staging keeps the row,
+# nulls the value and lists it in stg_field_issues. The others quarantine the row.
+FIELD_DEFECTS = {
+    "events": {
+        "email_invalid": "email",
+        "price_unparseable": "price",
+        "price_out_of_range": "price",
+        "quantity_unparseable": "quantity",
+        "quantity_out_of_range": "quantity",
+    },
+    "crm_contacts": {
+        "email_invalid": "email",
+        "phone_invalid": "phone",
+        "birth_date_unparseable": "birth_date",
+        "email_opt_in_unparseable": "email_opt_in",
+    },
+    "transactions": {
+        "currency_invalid": "currency",
+        "item_count_unparseable": "item_count",
+        "email_invalid": "email",
+        "phone_invalid": "phone",
+    },
+    "privacy_requests": {"requested_at_unparseable": "requested_at"},
+}
 MALFORMED_EMAILS = ["john.smith@", "john smith@example.com", "jo@@example.com", "@example.com", "n/a", "jane.example.com"]
 MALFORMED_PHONES = ["12345", "call me", "+44", "n/a", "9"]
 
@@ -405,9 +441,7 @@ def uuid_text(rng: random.Random) -> str:
 class ChunkWriter:
     """Simulates one chunk of people into the four raw tables and the ground truth."""
 
-    def __init__(
-        self, seed: int, chunk: int, first_person: int, people: int, as_of: date, bad_share: float, typo_share: float
-    ):
+    def __init__(self, seed: int, chunk: int, first_person: int, people: int, as_of: date, bad_share: float, typo_share: float):
         self.rng = random.Random(f"{seed}:{chunk}")
         # Addresses and typo'd duplicates draw from their own stream.
         self.match_rng = random.Random(f"{seed}:{chunk}:matching")
@@ -991,7 +1025,9 @@ class ChunkWriter:
         elif reason == "quantity_out_of_range":
             row["quantity_bad"] = rng.choice(("0", "-1", "100000"))
         self.events.add(**row)
-        self.expected["events"][f"quarantined:{reason}"] += 1
+        if reason == "email_invalid" and not (row.get("anonymous_id") or row.get("user_id")):
+            reason = "identifier_missing"  # the email was all it had: nulled, nothing says whose it is
+        self.count_defect("events", reason)
 
     def add_bad_contact(self, good: dict) -> None:
         rng = self.rng
@@ -1010,7 +1046,7 @@ class ChunkWriter:
         elif reason == "email_opt_in_unparseable":
             row["email_opt_in"] = rng.choice(("maybe", "unsubscribed?", "2"))
         self.contacts.add(**row)
-        self.expected["crm_contacts"][f"quarantined:{reason}"] += 1
+        self.count_defect("crm_contacts", reason)
 
     def add_bad_transaction(self, good: dict) -> None:
         rng = self.rng
@@ -1039,8 +1075,10 @@ class ChunkWriter:
         elif reason == "phone_invalid":
             row["phone"] = rng.choice(MALFORMED_PHONES)
         self.transactions.add(**row)
-        # A sale with no identifier is still the store's revenue: staged, though it is no one's.
-        self.expected["transactions"]["staged" if reason == "identifier_missing" else f"quarantined:{reason}"] += 1
+        if reason == "identifier_missing":  # a sale with no identifier is still the store's revenue
+            self.expected["transactions"]["staged"] += 1
+        else:
+            self.count_defect("transactions", reason)
 
     def add_bad_privacy(self, good: dict) -> None:
         rng = self.rng
@@ -1057,7 +1095,15 @@ class ChunkWriter:
         elif reason == "requested_at_unparseable":
             row["requested_at_bad"] = "someday"
         self.privacy.add(**row)
-        self.expected["privacy_requests"][f"quarantined:{reason}"] += 1
+        self.count_defect("privacy_requests", reason)
+
+    def count_defect(self, table: str, reason: str) -> None:
+        column = FIELD_DEFECTS[table].get(reason)
+        if column:
+            self.expected[table]["staged"] += 1
+            self.expected[table][f"field_issue:{column}:{reason}"] += 1
+        else:
+            self.expected[table][f"quarantined:{reason}"] += 1
 
     # -- output -----------------------------------------------------------------------------
 
@@ -1101,10 +1147,12 @@ def expected_counts(totals: dict[str, Counter]) -> dict:
     for table, counts in totals.items():
         quarantined = {k.split(":", 1)[1]: v for k, v in sorted(counts.items()) if k.startswith("quarantined:")}
         removed = {k: counts[k] for k in ("duplicate_delivery", "superseded_version") if counts[k]}
+        field_issues = {k.split(":", 1)[1]: v for k, v in sorted(counts.items()) if k.startswith("field_issue:")}
         result[table] = {
             "raw_rows": counts["staged"] + sum(quarantined.values()) + sum(removed.values()),
             "staged": counts["staged"],
             "quarantined": quarantined,
+            "field_issues": field_issues,  # "column:reason" -> staged rows with that bad value
             "removed": removed,
             **({"late_arrivals": counts["late_arrival"]} if counts["late_arrival"] else {}),
         }

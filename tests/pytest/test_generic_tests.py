@@ -23,7 +23,7 @@ def fixture_results(tmp_path_factory):
         "path:models/fixtures/generic_tests",
         db=db,
         check=False,
-        vars={"unified_segments_generic_test_fixtures": True},
+        vars={"unified_segments_generic_test_fixtures": True, "unified_segments_expected_feeds": ["crm_contacts"]},
     )
     run_results = json.loads((db.parent / "dbt_target" / "run_results.json").read_text())
     statuses = {r["unique_id"].split(".")[2]: r for r in run_results["results"] if r["unique_id"].startswith("test.")}
@@ -47,9 +47,7 @@ def test_every_generic_test_has_a_passing_and_a_failing_fixture(fixture_results)
 def test_good_fixtures_pass_and_bad_ones_fail(fixture_results):
     _, statuses = fixture_results
     expected = {"good": "pass", "bad": "fail", "warn": "warn"}
-    wrong = {
-        name: r["status"] for name, r in statuses.items() if r["status"] != expected[name.split("__")[0]]
-    }
+    wrong = {name: r["status"] for name, r in statuses.items() if r["status"] != expected[name.split("__")[0]]}
     assert not wrong, f"tests with the wrong outcome: {wrong}"
 
 
@@ -66,6 +64,20 @@ def test_good_fixtures_pass_and_bad_ones_fail(fixture_results):
         ("bad__max_group_size_a_has_3", 1, "select group_value, group_size", [("a", 3)]),
         ("bad__relationships_where_orphan_1", 1, "select orphan_value", [(1,)]),
         ("bad__recency_only_old_rows", 1, "select row_count", [(1,)]),
+        ("bad__recency_of_an_expected_feed", 1, "select row_count", [(2,)]),
+        (
+            "bad__field_issue_share_email_20_percent",
+            2000,
+            "select column_name, staged_rows, issue_rows, share_basis_points",
+            [("email", 10, 2, 2000)],
+        ),
+        ("warn__field_issue_share_email_20_percent", 2000, "select share_basis_points", [(2000,)]),
+        (
+            "bad__currencies_are_convertible_xxx",
+            1000,
+            "select currency, transactions, fix",
+            [("XXX", 1, "no rate from XXX to GBP: add the row XXX,GBP,<rate> to seeds/currency_rates.csv")],
+        ),
         ("bad__segment_minimum_size_error_thin_share", 1, "select segment_name", [("thin_error",)]),
         ("warn__segment_minimum_size_warn_small", 1, "select segment_name, members, min_size", [("small_warn", 3, 5)]),
         ("bad__volume_halved_drop", 1, "select row_count, history_periods", [(53, 14)]),

@@ -75,10 +75,13 @@ def test_every_invoice_is_staged_or_quarantined_for_a_stated_reason(retail):
     assert guests > 1000
     # Guest invoices carry no identifier: staged as the store's revenue, in no one's profile.
     assert query(retail, "select count(*) from staging.stg_shop__transactions where customer_id is null") == [(guests,)]
-    unattributed = query(retail, """
+    unattributed = query(
+        retail,
+        """
         select count(*) from staging.stg_shop__transactions as t
         where not exists (select 1 from identity.int_source_rows_resolved as r
-                          where r.source_model = 'stg_shop__transactions' and r.source_row_key = t.transaction_id)""")
+                          where r.source_model = 'stg_shop__transactions' and r.source_row_key = t.transaction_id)""",
+    )
     assert unattributed == [(guests,)]
 
 

@@ -16,21 +16,41 @@ def rates_to_gbp() -> dict[str, Decimal]:
 
 
 def test_orders_and_revenue_add_up_to_the_staged_transactions(sample):
+    """Every staged transaction that carries an identifier belongs to a profile; its amount counts
+    in revenue when its currency has a rate, and in unconverted_transactions when not."""
     staged = query(
         sample.db,
         f"""
         select currency, status, count(*), sum(amount) from staging.stg_shop__transactions
-        where ordered_at < {AS_OF_END} group by 1, 2""",
+        where ordered_at < {AS_OF_END} and (customer_id is not null or email is not null or phone is not null)
+        group by 1, 2""",
     )
     rates = rates_to_gbp()
     completed = sum(n for _, status, n, _ in staged if status == "completed")
-    net = sum(total * rates[currency] for currency, status, _, total in staged if status in ("completed", "refunded"))
-    orders, revenue, buyers = query(
+    net = sum(
+        total * rates[currency]
+        for currency, status, _, total in staged
+        if status in ("completed", "refunded") and currency in rates
+    )
+    unconverted = sum(n for currency, _, n, _ in staged if currency not in rates)
+    orders, revenue, buyers, profile_unconverted = query(
         sample.db,
-        "select sum(orders), sum(net_revenue), count(case when net_revenue <> 0 then 1 end) from marts.dim_customer_profiles",
+        """select sum(orders), sum(net_revenue), count(case when net_revenue <> 0 then 1 end), sum(unconverted_transactions)
+           from marts.dim_customer_profiles""",
     )[0]
     assert orders == completed > 0
     assert abs(revenue - net) <= Decimal("0.005") * buyers  # each person's revenue is rounded to pennies
+    assert profile_unconverted == unconverted > 0  # the generator injects invalid currencies
+
+
+def test_the_store_figures_count_every_staged_transaction(sample):
+    staged = query(
+        sample.db,
+        f"select count(*), sum(case when customer_id is null and email is null and phone is null then 1 else 0 end) "
+        f"from staging.stg_shop__transactions where ordered_at < {AS_OF_END}",
+    )[0]
+    store = query(sample.db, "select sum(all_transactions), sum(unattributed_transactions) from marts.fct_store_revenue_daily")[0]
+    assert store == staged and staged[1] > 0  # guest sales with no identifier are the store's all the same
 
 
 def test_one_profile_per_person_and_every_person_has_a_profile(sample):

@@ -99,7 +99,8 @@ def test_three_segments_match_an_independent_computation(sample):
             join {person_of} r on r.source_model = 'stg_shop__transactions' and r.source_row_key = t.transaction_id
             where t.status in ('completed', 'refunded') and t.ordered_at < {AS_OF_END}""",
     ):
-        revenue[person] = revenue.get(person, Decimal(0)) + round(amount * rates[currency], 2)
+        if currency in rates:  # a transaction without a valid currency counts in no revenue
+            revenue[person] = revenue.get(person, Decimal(0)) + round(amount * rates[currency], 2)
     vip = {p for p, total in revenue.items() if total >= 2000}
     assert vip and members(sample.db, "vip_lifetime_value") == vip
 

@@ -24,11 +24,6 @@ EVENT_CASES = {  # reason -> what breaks; the marker is session_id
     "occurred_at_before_min": {"occurred_at": "1970-01-01T00:00:00Z"},
     "occurred_at_in_future": {"occurred_at": "2026-12-25T00:00:00Z"},
     "identifier_missing": {"anonymous_id": None},
-    "email_invalid": {"email": "jo@@example.com"},
-    "price_unparseable": {"price": "12,99"},
-    "price_out_of_range": {"price": "-1"},
-    "quantity_unparseable": {"quantity": "1.5"},
-    "quantity_out_of_range": {"quantity": "0"},
 }
 
 GOOD_CONTACT = {"email": "ok@example.com", "country": "GB", "updated_at": "2026-10-01 10:00:00", "loaded_at": LOADED}
@@ -36,11 +31,6 @@ CONTACT_CASES = {  # marker is first_name
     "contact_id_missing": {"contact_id": None},
     "updated_at_unparseable": {"updated_at": "epoch"},
     "updated_at_in_future": {"updated_at": "2027-01-01 00:00:00"},
-    "created_at_unparseable": {"created_at": "2026-02-30 10:00:00"},
-    "email_invalid": {"email": "n/a"},
-    "phone_invalid": {"phone": "call me"},
-    "birth_date_unparseable": {"birth_date": "31/02/1980"},
-    "email_opt_in_unparseable": {"email_opt_in": "maybe"},
 }
 
 GOOD_TRANSACTION = {
@@ -58,12 +48,8 @@ TRANSACTION_CASES = {  # marker is channel
     "ordered_at_before_min": {"ordered_at": "1999-12-31T23:59:59Z"},
     "ordered_at_in_future": {"ordered_at": "2026-11-30T00:00:00Z"},
     "status_unknown": {"status": "pending_review"},
-    "currency_invalid": {"currency": "pounds"},
     "amount_unparseable": {"amount": "$20"},
     "amount_out_of_range": {"amount": "-5.00"},  # negative, but not a refund
-    "item_count_unparseable": {"item_count": "2.5"},
-    "email_invalid": {"email": "john smith@example.com"},
-    "phone_invalid": {"phone": "12345"},
 }
 
 GOOD_REQUEST = {
@@ -77,10 +63,57 @@ REQUEST_CASES = {  # marker is identifier_value (user ids are free text)
     "identifier_type_unknown": {"identifier_type": "cookie"},
     "identifier_value_invalid": {"identifier_type": "email", "identifier_value": "@example.com"},
     "request_type_unknown": {"request_type": "access"},
-    "requested_at_unparseable": {"requested_at": "someday"},
 }
 
-# Email as typed -> as staged (None: quarantined as email_invalid).
+# A bad optional value costs that value, never the row: reason -> (raw column, the bad value). The
+# row is staged with the value null, and stg_field_issues lists it.
+FIELD_CASES = {
+    "events": {
+        "email_invalid": ("email", "jo@@example.com"),
+        "price_unparseable": ("price", "12,99"),
+        "price_out_of_range": ("price", "-1"),
+        "quantity_unparseable": ("quantity", "1.5"),
+        "quantity_out_of_range": ("quantity", "0"),
+    },
+    "crm_contacts": {
+        "created_at_unparseable": ("created_at", "2026-02-30 10:00:00"),
+        "email_invalid": ("email", "h.b@jnkinszbi."),
+        "phone_invalid": ("phone", "call me"),
+        "birth_date_unparseable": ("birth_date", "1954-51-29"),
+        "birth_date_out_of_range": ("birth_date", "1066-10-14"),
+        "email_opt_in_unparseable": ("email_opt_in", "maybe"),
+        "country_invalid": ("country", "United Kingdom"),
+        "postal_code_invalid": ("postal_code", "n/a!"),
+    },
+    "transactions": {
+        "currency_invalid": ("currency", "pounds"),
+        "item_count_unparseable": ("item_count", "2.5"),
+        "email_invalid": ("email", "john smith@example.com"),
+        "phone_invalid": ("phone", "12345"),
+        "postal_code_invalid": ("postal_code", "SW1A 1AA 1AA 1AA"),
+    },
+    "privacy_requests": {"requested_at_unparseable": ("requested_at", "someday")},
+}
+FIELD_GOOD = {
+    "events": GOOD_EVENT,
+    "crm_contacts": GOOD_CONTACT,
+    "transactions": GOOD_TRANSACTION,
+    "privacy_requests": {**GOOD_REQUEST, "identifier_value": "u1"},  # the customer of the good transactions
+}
+FIELD_KEYS = {
+    "events": "event_id",
+    "crm_contacts": "contact_id",
+    "transactions": "transaction_id",
+    "privacy_requests": "request_id",
+}
+SOURCE_TABLES = {
+    "events": "tracking.events",
+    "crm_contacts": "crm.crm_contacts",
+    "transactions": "shop.transactions",
+    "privacy_requests": "privacy.privacy_requests",
+}
+
+# Email as typed -> as staged (None: nulled, listed as email_invalid).
 EMAIL_CASES = [
     (" Ann.Lee@Example.COM ", "ann.lee@example.com"),
     ("BOB+news@Mail.co.uk", "bob+news@mail.co.uk"),
@@ -96,7 +129,7 @@ EMAIL_CASES = [
     ("n/a", None),
 ]
 
-# Phone as typed, the contact's country -> E.164 (None: quarantined as phone_invalid).
+# Phone as typed, the contact's country -> E.164 (None: nulled, listed as phone_invalid).
 PHONE_CASES = [
     ("+44 7911 123456", "GB", "+447911123456"),
     ("07911 123456", "GB", "+447911123456"),
@@ -150,12 +183,13 @@ def crafted(tmp_path_factory) -> Path:
         {**GOOD_REQUEST, "request_id": "good-email", "identifier_type": "Email", "identifier_value": " Ann.Lee@Example.COM"},
         {**GOOD_REQUEST, "request_id": "good-phone", "identifier_type": "phone", "identifier_value": "07911 123456"},
     ]
-    for table, rows in [
-        ("events", events),
-        ("crm_contacts", contacts),
-        ("transactions", transactions),
-        ("privacy_requests", requests),
-    ]:
+    tables = {"events": events, "crm_contacts": contacts, "transactions": transactions, "privacy_requests": requests}
+    for table, cases in FIELD_CASES.items():
+        tables[table] += [
+            {**FIELD_GOOD[table], FIELD_KEYS[table]: f"field-{reason}", column: value}
+            for reason, (column, value) in cases.items()
+        ]
+    for table, rows in tables.items():
         write_csv(raw / f"{table}.csv", [*RAW_CONTRACT[table][0], "loaded_at"], rows)
     db = root / "warehouse.duckdb"
     load(raw, db)
@@ -199,15 +233,24 @@ def test_every_reason_code_is_triggered_by_its_crafted_row(crafted, model, cases
 
 
 def test_good_rows_are_staged_with_utc_times_and_first_delivery(crafted):
-    events = dict(query(crafted, "select event_id, occurred_at::varchar from staging.stg_tracking__events"))
+    events = dict(
+        query(crafted, "select event_id, occurred_at::varchar from staging.stg_tracking__events where event_id like 'good-%'")
+    )
     assert events == {"good-offset": "2026-10-30 08:00:00", "good-dup": "2026-10-30 10:00:00"}
     assert query(crafted, "select loaded_at::varchar from staging.stg_tracking__events where event_id = 'good-dup'") == [
         ("2026-10-31 12:30:00",)
     ]
     # A guest sale without any identifier is the store's revenue all the same.
-    amounts = dict(query(crafted, "select transaction_id, amount::varchar from staging.stg_shop__transactions"))
+    amounts = dict(
+        query(
+            crafted,
+            "select transaction_id, amount::varchar from staging.stg_shop__transactions where transaction_id like 'good-%'",
+        )
+    )
     assert amounts == {"good-refund": "-10.00", "good-guest": "7.50"}
-    requests = dict(query(crafted, "select request_id, identifier_value from staging.stg_privacy__requests"))
+    requests = dict(
+        query(crafted, "select request_id, identifier_value from staging.stg_privacy__requests where request_id like 'good-%'")
+    )
     assert requests == {"good-email": "ann.lee@example.com", "good-phone": "+447911123456"}
 
 
@@ -215,19 +258,70 @@ def test_good_rows_are_staged_with_utc_times_and_first_delivery(crafted):
 def test_email_normalisation(crafted, raw_email, expected):
     key = f"email-{EMAIL_CASES.index((raw_email, expected))}"
     staged = query(crafted, "select email from staging.stg_crm__contacts where contact_id = ?", [key])
-    quarantined = query(crafted, "select quarantine_reason from staging.stg_crm__contacts_quarantined where row_key = ?", [key])
-    if expected is None:
-        assert (staged, quarantined) == ([], [("email_invalid",)])
-    else:
-        assert (staged, quarantined) == ([(expected,)], [])
+    assert staged == [(expected,)]
+    assert issue_of(crafted, "crm.crm_contacts", key, "email") == ([] if expected else [(raw_email, "email_invalid")])
 
 
 @pytest.mark.parametrize(("raw_phone", "country", "expected"), PHONE_CASES)
 def test_phone_normalisation(crafted, raw_phone, country, expected):
     key = f"phone-{PHONE_CASES.index((raw_phone, country, expected))}"
     staged = query(crafted, "select phone from staging.stg_crm__contacts where contact_id = ?", [key])
-    quarantined = query(crafted, "select quarantine_reason from staging.stg_crm__contacts_quarantined where row_key = ?", [key])
-    if expected is None:
-        assert (staged, quarantined) == ([], [("phone_invalid",)])
-    else:
-        assert (staged, quarantined) == ([(expected,)], [])
+    assert staged == [(expected,)]
+    assert issue_of(crafted, "crm.crm_contacts", key, "phone") == ([] if expected else [(raw_phone, "phone_invalid")])
+
+
+def issue_of(db: Path, source_table: str, row_key: str, column: str) -> list[tuple]:
+    return query(
+        db,
+        "select raw_value, issue_reason from staging.stg_field_issues where source_table = ? and row_key = ? and column_name = ?",
+        [source_table, row_key, column],
+    )
+
+
+def test_every_field_issue_code_is_triggered_by_its_crafted_row(crafted):
+    node = yaml.safe_load((PROJECT_DIR / "models/staging/field_issues/_field_issues__models.yml").read_text())["models"][0]
+    column = next(c for c in node["columns"] if c["name"] == "issue_reason")
+    declared = set(next(t for t in column["data_tests"] if isinstance(t, dict))["accepted_values"]["arguments"]["values"])
+    crafted_reasons = {reason for cases in FIELD_CASES.values() for reason in cases}
+    assert crafted_reasons | {"phone_country_unknown"} == declared
+    got = query(
+        crafted,
+        """select source_table, row_key, column_name, raw_value, issue_reason from staging.stg_field_issues
+           where row_key like 'field-%'""",
+    )
+    assert sorted(got) == sorted(
+        (SOURCE_TABLES[table], f"field-{reason}", column, value, reason)
+        for table, cases in FIELD_CASES.items()
+        for reason, (column, value) in cases.items()
+    )
+
+
+@pytest.mark.parametrize("table", FIELD_CASES)
+def test_a_bad_value_costs_the_value_not_the_row(crafted, table):
+    staged_model = {
+        "events": "stg_tracking__events",
+        "crm_contacts": "stg_crm__contacts",
+        "transactions": "stg_shop__transactions",
+        "privacy_requests": "stg_privacy__requests",
+    }[table]
+    staged_column = {"email_opt_in": "is_email_opted_in"}
+    for reason, (column, _) in FIELD_CASES[table].items():
+        key = f"field-{reason}"
+        row = query(
+            crafted,
+            f"select {staged_column.get(column, column)} from staging.{staged_model} where {FIELD_KEYS[table]} = ?",
+            [key],
+        )
+        assert row == [(None,)], f"{table} {reason}: the row must be staged with {column} null"
+    assert query(crafted, f"select count(*) from staging.{staged_model}_quarantined where row_key like 'field-%'") == [(0,)]
+
+
+def test_an_erasure_request_whose_time_did_not_parse_still_erases(crafted):
+    erased = query(
+        crafted,
+        """select profiles.is_erased, profiles.has_marketing_opt_out, profiles.primary_user_id
+           from marts.dim_customer_profiles as profiles
+           inner join identity.int_source_rows_resolved as rows using (person_id)
+           where rows.source_row_key = 'good-refund'""",
+    )
+    assert erased == [(True, True, None)]

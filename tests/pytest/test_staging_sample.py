@@ -12,6 +12,12 @@ SOURCES = {
     "transactions": "base_shop__transactions",
     "privacy_requests": "base_privacy__requests",
 }
+SOURCE_TABLES = {
+    "events": "tracking.events",
+    "crm_contacts": "crm.crm_contacts",
+    "transactions": "shop.transactions",
+    "privacy_requests": "privacy.privacy_requests",
+}
 STAGED = {
     "events": "stg_tracking__events",
     "crm_contacts": "stg_crm__contacts",
@@ -37,8 +43,18 @@ def test_raw_rows_split_exactly_as_the_generator_injected_them(sample, table):
         )
     )
 
+    field_issues = dict(
+        query(
+            sample.db,
+            f"""
+        select column_name || ':' || issue_reason, count(*) from staging.stg_field_issues
+        where source_table = '{SOURCE_TABLES[table]}' group by 1""",
+        )
+    )
+
     assert raw_rows == expected["raw_rows"]
     assert staged == expected["staged"]
+    assert field_issues == expected["field_issues"]
     assert quarantined == expected["quarantined"]
     assert removed == expected["removed"]
     assert raw_rows == staged + sum(quarantined.values()) + sum(removed.values())

@@ -33,6 +33,9 @@ final as (
 
     select
         person_id,
+        -- A request applies whether or not its time parsed (requested_at is then null).
+        sum(case when request_type = 'erasure' then 1 else 0 end) > 0 as has_erasure_request,
+        sum(case when request_type = 'marketing_opt_out' then 1 else 0 end) > 0 as has_marketing_opt_out_request,
         min(case when request_type = 'erasure' then requested_at end) as erasure_requested_at,
         min(case when request_type = 'marketing_opt_out' then requested_at end) as marketing_opt_out_requested_at
     from matched

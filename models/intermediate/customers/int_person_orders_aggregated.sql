@@ -1,48 +1,27 @@
 {#- Transactional traits per person up to the as-of date, in the reporting currency
-    (var unified_segments_reporting_currency, rates from seeds/currency_rates.csv). Orders are
-    completed transactions; net revenue is completed plus refunded (negative) amounts; cancelled
-    orders count for nothing. A transaction in a currency without a rate is left out of revenue
-    and counted in unconverted_transactions. -#}
-{%- set reporting_currency = required_var('unified_segments_reporting_currency') -%}
+    (int_transactions_converted). Orders are completed transactions; net revenue is completed plus
+    refunded (negative) amounts; cancelled orders count for nothing. A transaction whose currency
+    has no rate is left out of revenue and counted in unconverted_transactions. -#}
 
 with
 
 transactions as (
 
-    select * from {{ ref('stg_shop__transactions') }}
-
-),
-
-source_rows as (
-
-    select * from {{ ref('int_source_rows_resolved') }}
-
-),
-
-currency_rates as (
-
-    select * from {{ ref('currency_rates') }}
-    where reporting_currency = '{{ reporting_currency }}'
+    select * from {{ ref('int_transactions_converted') }}
 
 ),
 
 person_transactions as (
 
     select
-        source_rows.person_id,
-        transactions.status,
-        transactions.ordered_at,
-        -- converted and rounded to pennies per transaction, in exact decimals on every engine
-        round(transactions.amount * cast(currency_rates.rate as decimal(18, 6)), 2) as amount_reporting,
-        currency_rates.rate is null as is_unconverted,
-        transactions.ordered_at >= {{ as_of_window_start(30) }} as is_in_window
+        person_id,
+        status,
+        ordered_at,
+        amount_reporting,
+        is_unconverted,
+        ordered_at >= {{ as_of_window_start(30) }} as is_in_window
     from transactions
-    inner join source_rows
-        on
-            source_rows.source_model = 'stg_shop__transactions'
-            and transactions.transaction_id = source_rows.source_row_key
-    left join currency_rates on transactions.currency = currency_rates.currency
-    where transactions.ordered_at < {{ as_of_end() }}
+    where person_id is not null and ordered_at < {{ as_of_end() }}
 
 ),
 

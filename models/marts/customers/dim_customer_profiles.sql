@@ -109,8 +109,8 @@ joined as (
 
     select
         persons.person_id,
-        consents.erasure_requested_at is not null as is_erased,
-        consents.marketing_opt_out_requested_at is not null or consents.erasure_requested_at is not null
+        coalesce(consents.has_erasure_request, false) as is_erased,
+        coalesce(consents.has_marketing_opt_out_request or consents.has_erasure_request, false)
             as has_marketing_opt_out,
         primary_ids.primary_user_id,
         primary_ids.primary_contact_id,
@@ -142,6 +142,7 @@ joined as (
         orders.orders_30d,
         orders.refunds,
         orders.cancellations,
+        orders.unconverted_transactions,
         orders.net_revenue,
         orders.net_revenue_30d,
         orders.gross_revenue_cents,
@@ -206,6 +207,7 @@ final as (
         cast(coalesce(joined.orders_30d, 0) as bigint) as orders_30d,
         cast(coalesce(joined.refunds, 0) as bigint) as refunds,
         cast(coalesce(joined.cancellations, 0) as bigint) as cancellations,
+        cast(coalesce(joined.unconverted_transactions, 0) as bigint) as unconverted_transactions,
         cast(coalesce(joined.net_revenue, 0) as decimal(18, 2)) as net_revenue,
         cast(coalesce(joined.net_revenue_30d, 0) as decimal(18, 2)) as net_revenue_30d,
         cast({{ ratio_half_up('joined.gross_revenue_cents', 'joined.orders', 0) }} / 100 as decimal(18, 2))

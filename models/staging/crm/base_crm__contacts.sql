@@ -1,10 +1,31 @@
 {#- Every raw CRM contact row, typed and normalised, with its disposition:
       staged              the latest usable version of its contact_id (updated_at, then loaded_at)
-      quarantined         unusable; quarantine_reason says why (first failed check wins)
+      quarantined         unusable: no contact_id, or no usable updated_at to order versions by;
+                          quarantine_reason says why (first failed check wins)
       superseded_version  an older usable version of a contact that has a later one
+    Any other bad value (email, phone, birth date, created_at, opt-in, country, postal code) is
+    nulled and recorded in <raw>_issue; the contact keeps everything else.
     A phone written without an international prefix takes the contact's own country. -#}
 {{ config(materialized='table') }}
 {% set max_clock_skew_minutes = required_var('unified_segments_max_clock_skew_minutes') %}
+{% set fields = [
+    {'raw': 'email', 'column': 'email', 'checks': [
+        ['email_invalid', 'email_parsed is not null and not ' ~ is_valid_email('email_parsed')]]},
+    {'raw': 'phone', 'column': 'phone', 'checks': [
+        ['phone_invalid', clean_text('raw_phone') ~ ' is not null and (phone_parsed is null or not '
+            ~ is_valid_e164('phone_parsed') ~ ')']]},
+    {'raw': 'birth_date', 'column': 'birth_date', 'checks': [
+        ['birth_date_unparseable', unparseable('birth_date', 'birth_date')],
+        ['birth_date_out_of_range', "birth_date_parsed < cast('1900-01-01' as date) or birth_date_parsed > loaded_at"]]},
+    {'raw': 'created_at', 'column': 'created_at', 'checks': [
+        ['created_at_unparseable', unparseable('created_at', 'created_at')]]},
+    {'raw': 'email_opt_in', 'column': 'is_email_opted_in', 'checks': [
+        ['email_opt_in_unparseable', unparseable('email_opt_in', 'is_email_opted_in')]]},
+    {'raw': 'country', 'column': 'country', 'checks': [
+        ['country_invalid', 'not ' ~ regexp_matches('country_parsed', '^[A-Z]{2}$')]]},
+    {'raw': 'postal_code', 'column': 'postal_code', 'checks': [
+        ['postal_code_invalid', 'not ' ~ regexp_matches('postal_code_parsed', '^[A-Z0-9][A-Z0-9 -]{1,9}$')]]}
+] %}
 
 with
 
@@ -21,25 +42,25 @@ typed as (
         {{ clean_text('contact_id') }} as contact_id,
 
         -- strings
-        {{ normalize_email('email') }} as email,
-        {{ normalize_phone('phone', 'country') }} as phone,
+        {{ normalize_email('email') }} as email_parsed,
+        {{ normalize_phone('phone', 'country') }} as phone_parsed,
         {{ clean_text('first_name') }} as first_name,
         {{ clean_text('last_name') }} as last_name,
         lower({{ clean_text('gender') }}) as gender,
         {{ clean_text('city') }} as city,
-        upper({{ clean_text('postal_code') }}) as postal_code,
+        upper({{ clean_text('postal_code') }}) as postal_code_parsed,
         {{ clean_text('address_line') }} as address_line,
-        upper({{ clean_text('country') }}) as country,
+        upper({{ clean_text('country') }}) as country_parsed,
         lower({{ clean_text('loyalty_tier') }}) as loyalty_tier,
 
         -- booleans
-        {{ parse_boolean('email_opt_in') }} as is_email_opted_in,
+        {{ parse_boolean('email_opt_in') }} as is_email_opted_in_parsed,
 
         -- dates
-        {{ safe_cast_date('birth_date') }} as birth_date,
+        {{ safe_cast_date('birth_date') }} as birth_date_parsed,
 
         -- timestamps
-        {{ safe_cast_timestamp_utc('created_at') }} as created_at,
+        {{ safe_cast_timestamp_utc('created_at') }} as created_at_parsed,
         {{ safe_cast_timestamp_utc('updated_at') }} as updated_at,
         loaded_at,
 
@@ -64,6 +85,15 @@ typed as (
 
 ),
 
+validated as (
+
+    select
+        *,
+        {{ validated_fields(fields) }}
+    from typed
+
+),
+
 checked as (
 
     select
@@ -73,15 +103,8 @@ checked as (
             when updated_at is null then 'updated_at_unparseable'
             when updated_at > {{ dbt.dateadd('minute', max_clock_skew_minutes, 'loaded_at') }}
                 then 'updated_at_in_future'
-            when {{ clean_text('raw_created_at') }} is not null and created_at is null then 'created_at_unparseable'
-            when email is not null and not {{ is_valid_email('email') }} then 'email_invalid'
-            when {{ clean_text('raw_phone') }} is not null and (phone is null or not {{ is_valid_e164('phone') }})
-                then 'phone_invalid'
-            when {{ clean_text('raw_birth_date') }} is not null and birth_date is null then 'birth_date_unparseable'
-            when {{ clean_text('raw_email_opt_in') }} is not null and is_email_opted_in is null
-                then 'email_opt_in_unparseable'
         end as quarantine_reason
-    from typed
+    from validated
 
 ),
 

@@ -1,7 +1,13 @@
 {#- Every raw privacy request, typed, with its identifier normalised the way staging normalises
     that identifier type everywhere else (so a request matches the identifier it names), and its
-    disposition: staged, quarantined (with quarantine_reason) or duplicate_delivery. -#}
+    disposition: staged, quarantined (with quarantine_reason) or duplicate_delivery. A request is
+    quarantined only when it cannot be honoured (no id, no usable identifier, an unknown type); a
+    bad requested_at is nulled and recorded in requested_at_issue, and the request still applies. -#}
 {{ config(materialized='table') }}
+{% set fields = [
+    {'raw': 'requested_at', 'column': 'requested_at', 'checks': [
+        ['requested_at_unparseable', unparseable('requested_at', 'requested_at')]]}
+] %}
 
 with
 
@@ -27,7 +33,7 @@ typed as (
         lower({{ clean_text('request_type') }}) as request_type,
 
         -- timestamps
-        {{ safe_cast_timestamp_utc('requested_at') }} as requested_at,
+        {{ safe_cast_timestamp_utc('requested_at') }} as requested_at_parsed,
         loaded_at,
 
         -- raw values, as landed, for the quarantine
@@ -38,6 +44,15 @@ typed as (
         requested_at as raw_requested_at
 
     from source
+
+),
+
+validated as (
+
+    select
+        *,
+        {{ validated_fields(fields) }}
+    from typed
 
 ),
 
@@ -56,9 +71,8 @@ checked as (
                 then 'identifier_value_invalid'
             when request_type is null or request_type not in ('erasure', 'marketing_opt_out')
                 then 'request_type_unknown'
-            when requested_at is null then 'requested_at_unparseable'
         end as quarantine_reason
-    from typed
+    from validated
 
 ),
 

@@ -1,14 +1,30 @@
 {#- Every raw transaction row, typed and normalised, with its disposition:
       staged              the latest usable delivery of its transaction_id (the shop re-exports
                           a transaction when it changes; the later copy wins)
-      quarantined         unusable; quarantine_reason says why (first failed check wins)
+      quarantined         unusable: no transaction_id, no believable time, an unknown status,
+                          or no believable amount; quarantine_reason says why (first failed check wins)
       superseded_version  an earlier usable delivery of a transaction_id delivered again
     Refunds are rows of their own with status 'refunded' and a negative amount. A transaction with
-    no identifier at all (a guest sale) is staged: it is revenue of the store, though no person. -#}
+    no identifier at all (a guest sale) is staged: it is revenue of the store, though no person.
+    A bad email, phone, currency, item count or postal code is nulled and recorded in
+    <raw>_issue; the transaction stays (without a currency its amount counts as unconverted). -#}
 {{ config(materialized='table') }}
 {% set max_clock_skew_minutes = required_var('unified_segments_max_clock_skew_minutes') %}
 {% set min_valid_timestamp = required_var('unified_segments_min_valid_timestamp') %}
 {% set max_transaction_amount = required_var('unified_segments_max_transaction_amount') %}
+{% set fields = [
+    {'raw': 'email', 'column': 'email', 'checks': [
+        ['email_invalid', 'email_parsed is not null and not ' ~ is_valid_email('email_parsed')]]},
+    {'raw': 'phone', 'column': 'phone', 'checks': [
+        ['phone_invalid', clean_text('raw_phone') ~ ' is not null and (phone_parsed is null or not '
+            ~ is_valid_e164('phone_parsed') ~ ')']]},
+    {'raw': 'currency', 'column': 'currency', 'checks': [
+        ['currency_invalid', 'not ' ~ regexp_matches('currency_parsed', '^[A-Z]{3}$')]]},
+    {'raw': 'item_count', 'column': 'item_count', 'checks': [
+        ['item_count_unparseable', unparseable('item_count', 'item_count')]]},
+    {'raw': 'postal_code', 'column': 'postal_code', 'checks': [
+        ['postal_code_invalid', 'not ' ~ regexp_matches('postal_code_parsed', '^[A-Z0-9][A-Z0-9 -]{1,9}$')]]}
+] %}
 
 with
 
@@ -26,17 +42,17 @@ typed as (
         {{ clean_text('customer_id') }} as customer_id,
 
         -- strings
-        {{ normalize_email('email') }} as email,
-        {{ normalize_phone('phone') }} as phone,
+        {{ normalize_email('email') }} as email_parsed,
+        {{ normalize_phone('phone') }} as phone_parsed,
         lower({{ clean_text('status') }}) as status,
-        upper({{ clean_text('currency') }}) as currency,
+        upper({{ clean_text('currency') }}) as currency_parsed,
         lower({{ clean_text('channel') }}) as channel,
         {{ clean_text('address_line') }} as address_line,
-        upper({{ clean_text('postal_code') }}) as postal_code,
+        upper({{ clean_text('postal_code') }}) as postal_code_parsed,
 
         -- numerics
         {{ safe_cast_decimal('amount') }} as amount,
-        {{ safe_cast_integer('item_count') }} as item_count,
+        {{ safe_cast_integer('item_count') }} as item_count_parsed,
 
         -- timestamps
         {{ safe_cast_timestamp_utc('ordered_at') }} as ordered_at,
@@ -60,6 +76,15 @@ typed as (
 
 ),
 
+validated as (
+
+    select
+        *,
+        {{ validated_fields(fields) }}
+    from typed
+
+),
+
 checked as (
 
     select
@@ -72,19 +97,14 @@ checked as (
             when ordered_at > {{ dbt.dateadd('minute', max_clock_skew_minutes, 'loaded_at') }}
                 then 'ordered_at_in_future'
             when status is null or status not in ('completed', 'cancelled', 'refunded') then 'status_unknown'
-            when currency is null or not {{ regexp_matches('currency', '^[A-Z]{3}$') }} then 'currency_invalid'
             when amount is null then 'amount_unparseable'
             when
                 amount > {{ max_transaction_amount }}
                 or amount < -{{ max_transaction_amount }}
                 or (amount < 0 and status != 'refunded')
                 then 'amount_out_of_range'
-            when {{ clean_text('raw_item_count') }} is not null and item_count is null then 'item_count_unparseable'
-            when email is not null and not {{ is_valid_email('email') }} then 'email_invalid'
-            when phone is not null and not {{ is_valid_e164('phone') }} then 'phone_invalid'
-            when {{ clean_text('raw_phone') }} is not null and phone is null then 'phone_invalid'
         end as quarantine_reason
-    from typed
+    from validated
 
 ),
 

@@ -1,7 +1,10 @@
 {#- Every raw event, typed and normalised, with the one disposition staging gives it:
       staged              a usable event, the first delivery of its event_id
-      quarantined         unusable; quarantine_reason says why (first failed check wins)
+      quarantined         unusable: no event_id, an event type outside the tracking plan, no
+                          believable time, or no identifier left to say whose it is;
+                          quarantine_reason says why (first failed check wins)
       duplicate_delivery  a later delivery of an event_id already staged (at-least-once pipeline)
+    A bad email, price or quantity is nulled and recorded in <raw>_issue; the event stays.
     Stored, so the typing and ranking run once: stg_tracking__events and
     stg_tracking__events_quarantined are filters of it, and the conservation test counts its
     duplicate deliveries.
@@ -23,6 +26,16 @@
 {% set max_unit_price = required_var('unified_segments_max_unit_price') %}
 {% set max_quantity = required_var('unified_segments_max_quantity') %}
 {% set event_types = required_var('unified_segments_event_types') %}
+{% set fields = [
+    {'raw': 'email', 'column': 'email', 'checks': [
+        ['email_invalid', 'email_parsed is not null and not ' ~ is_valid_email('email_parsed')]]},
+    {'raw': 'price', 'column': 'price', 'checks': [
+        ['price_unparseable', unparseable('price', 'price')],
+        ['price_out_of_range', 'price_parsed < 0 or price_parsed > ' ~ max_unit_price]]},
+    {'raw': 'quantity', 'column': 'quantity', 'checks': [
+        ['quantity_unparseable', unparseable('quantity', 'quantity')],
+        ['quantity_out_of_range', 'quantity_parsed <= 0 or quantity_parsed > ' ~ max_quantity]]}
+] %}
 
 with
 
@@ -58,15 +71,15 @@ typed as (
 
         -- strings
         lower({{ clean_text('event_type') }}) as event_type,
-        {{ normalize_email('email') }} as email,
+        {{ normalize_email('email') }} as email_parsed,
         {{ clean_text('page_url') }} as page_url,
         lower({{ clean_text('product_category') }}) as product_category,
         lower({{ clean_text('device_type') }}) as device_type,
         lower({{ clean_text('utm_source') }}) as utm_source,
 
         -- numerics
-        {{ safe_cast_decimal('price') }} as price,
-        {{ safe_cast_integer('quantity') }} as quantity,
+        {{ safe_cast_decimal('price') }} as price_parsed,
+        {{ safe_cast_integer('quantity') }} as quantity_parsed,
 
         -- timestamps
         {{ safe_cast_timestamp_utc('occurred_at') }} as occurred_at,
@@ -92,6 +105,15 @@ typed as (
 
 ),
 
+validated as (
+
+    select
+        *,
+        {{ validated_fields(fields) }}
+    from typed
+
+),
+
 checked as (
 
     select
@@ -112,13 +134,8 @@ checked as (
             when occurred_at > {{ dbt.dateadd('minute', max_clock_skew_minutes, 'loaded_at') }}
                 then 'occurred_at_in_future'
             when anonymous_id is null and user_id is null and email is null then 'identifier_missing'
-            when email is not null and not {{ is_valid_email('email') }} then 'email_invalid'
-            when {{ clean_text('raw_price') }} is not null and price is null then 'price_unparseable'
-            when price < 0 or price > {{ max_unit_price }} then 'price_out_of_range'
-            when {{ clean_text('raw_quantity') }} is not null and quantity is null then 'quantity_unparseable'
-            when quantity <= 0 or quantity > {{ max_quantity }} then 'quantity_out_of_range'
         end as quarantine_reason
-    from typed
+    from validated
 
 ),
 
