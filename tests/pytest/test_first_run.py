@@ -7,9 +7,11 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 import yaml
@@ -68,10 +70,10 @@ def test_any_subset_of_feeds_builds_green_with_profiles_and_segments(subset_buil
 
 
 def test_a_build_without_any_raw_table_is_green(tmp_path):
-    """Another tool landed nothing yet. dbt's unit tests on a source read the real table's columns,
-    so they are left out here, as dbt advises for production runs."""
+    """Another tool landed nothing yet: every feed reads as no rows (unit tests included: their
+    source fixtures are SQL, so dbt reads no columns from the missing tables)."""
     db = tmp_path / "warehouse.duckdb"
-    dbt("build", "--exclude-resource-type", "unit_test", db=db)
+    dbt("build", db=db)
     assert query(db, "select count(*) from marts.dim_customer_profiles") == [(0,)]
 
 
@@ -207,3 +209,81 @@ def test_probabilistic_matching_finds_the_public_lists_duplicates(febrl):
     true_matches = len(matched & truth)
     assert true_matches / len(matched) >= 0.99, "precision"  # measured 0.997
     assert true_matches / len(truth) >= 0.95, "recall"  # measured 0.984
+
+
+def land_like_another_tool(
+    db: Path, transactions_columns: str = "transaction_id varchar, ordered_at timestamptz, status varchar, amount decimal(12, 2)"
+) -> None:
+    """Raw tables as an ingestion tool lands them: typed columns, optional columns missing."""
+    con = duckdb.connect(str(db))
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.events (event_id bigint, event_type varchar, occurred_at timestamp, anonymous_id varchar, "
+        "price double, loaded_at timestamp)"
+    )
+    con.execute("insert into raw.events values (101, 'page_view', '2026-10-30 10:00:00', 'anon-1', 12.5, '2026-10-31 00:00:00')")
+    con.execute("create table raw.crm_contacts (contact_id integer, email varchar, updated_at timestamp, loaded_at timestamp)")
+    con.execute("insert into raw.crm_contacts values (7, 'Ann@Mail.co.uk', '2026-10-01 00:00:00', '2026-10-31 00:00:00')")
+    con.execute(f"create table raw.transactions ({transactions_columns}, loaded_at timestamp)")
+    con.execute(
+        "create table raw.privacy_requests (request_id varchar, identifier_type varchar, identifier_value varchar, "
+        "request_type varchar, requested_at timestamp, loaded_at timestamp)"
+    )
+    con.execute(
+        "insert into raw.privacy_requests values "
+        "('r1', 'email', 'ann@mail.co.uk', 'marketing_opt_out', '2026-10-20 08:00:00', '2026-10-31 00:00:00')"
+    )
+    con.close()
+
+
+def test_raw_tables_with_typed_and_missing_optional_columns_build(tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    land_like_another_tool(db)
+    dbt("build", *NOT_A_LIVE_FEED, db=db)
+    assert query(db, "select event_id, occurred_at::varchar, price from staging.stg_tracking__events") == [
+        ("101", "2026-10-30 10:00:00", Decimal("12.50"))
+    ]
+    assert query(db, "select contact_id, email, address_line from staging.stg_crm__contacts") == [("7", "ann@mail.co.uk", None)]
+    assert query(db, "select requested_at::varchar from staging.stg_privacy__requests") == [("2026-10-20 08:00:00",)]
+    assert query(db, "select has_marketing_opt_out from marts.dim_customer_profiles where primary_contact_id = '7'") == [(True,)]
+
+
+def test_a_raw_table_without_a_required_column_fails_naming_it(tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    land_like_another_tool(db, transactions_columns="transaction_id varchar, ordered_at timestamptz, status varchar")
+    result = dbt("build", *NOT_A_LIVE_FEED, db=db, check=False)
+    assert result.returncode != 0
+    assert '"warehouse"."raw"."transactions" has no column amount, which the raw landing contract requires' in result.stdout
+
+
+def test_the_as_of_date_today_is_the_utc_date_of_the_run(subset_builds):
+    db, _ = subset_builds["crm only"]
+    before = datetime.now(UTC).date()
+    dbt("run", "--select", "dim_customer_profiles", "dim_customer_segments", db=db, vars={"unified_segments_as_of_date": "today"})
+    [(as_of,)] = query(db, "select distinct as_of_date from marts.dim_customer_segments")
+    assert before <= as_of <= datetime.now(UTC).date()
+
+
+def test_an_as_of_date_that_is_no_date_fails_naming_the_var(subset_builds):
+    db, _ = subset_builds["crm only"]
+    result = dbt(
+        "run", "--select", "dim_customer_segments", db=db, vars={"unified_segments_as_of_date": "yesterday"}, check=False
+    )
+    assert result.returncode != 0
+    assert "var unified_segments_as_of_date must be a date YYYY-MM-DD or today, got 'yesterday'" in result.stdout
+
+
+def test_guests_sharing_a_junk_phone_stay_apart(tmp_path):
+    """Guest checkouts often type 1111111111: it is staged as a phone, and blocked from linking people."""
+    columns = [*load_raw.RAW_CONTRACT["transactions"][0], "loaded_at"]
+    order = {"ordered_at": "2026-10-30T12:00:00Z", "status": "completed", "currency": "GBP", "amount": "5.00"}
+    rows = [
+        {**order, "transaction_id": "g1", "email": "guest.one@mail.co.uk", "phone": "1111111111", "loaded_at": "2026-10-31"},
+        {**order, "transaction_id": "g2", "email": "guest.two@mail.co.uk", "phone": "1111111111", "loaded_at": "2026-10-31"},
+    ]
+    write_csv(tmp_path / "raw" / "transactions.csv", columns, rows)
+    db = tmp_path / "warehouse.duckdb"
+    load(tmp_path / "raw", db)
+    dbt("build", *NOT_A_LIVE_FEED, db=db)
+    assert query(db, "select count(distinct phone) from staging.stg_shop__transactions") == [(1,)]
+    assert query(db, "select count(*), sum(orders) from marts.dim_customer_profiles") == [(2, 2)]
