@@ -1,19 +1,28 @@
-"""Load Parquet or CSV files into the warehouse's raw landing schema, idempotently.
+"""Load Parquet, CSV or JSON Lines files into the warehouse's raw landing schema, idempotently.
 
     python scripts/load_raw.py data/sample/raw            # the target the dbt profile uses
     python scripts/load_raw.py my_files --target postgres --loaded-at 2026-11-01T06:00:00
+    python scripts/load_raw.py crm_export --encoding latin-1
 
-DIR holds, per raw table, a folder <table>/ of files or a single file <table>.parquet|.csv.
-Every raw column is landed as text (a file is what it is; staging does the typing), except
-loaded_at, a UTC timestamp: taken from the file where present, else stamped with the load time.
-Columns outside the contract are ignored and reported. A file whose content was loaded before
-(same SHA-256, same table) is skipped, so loading a batch twice never doubles rows.
+DIR holds, per raw table, a folder <table>/ of files or a single file <table>.<format>: .parquet,
+.csv, .jsonl / .ndjson / .json (JSON Lines), each of the text ones optionally gzipped (.csv.gz).
+CSV is read as UTF-8 unless --encoding names another encoding (any Python codec); a file that is
+not UTF-8 is refused in one line naming the byte offset. JSON Lines events may be nested the way
+event pipelines deliver them (Segment / RudderStack: properties.price, context.page.url): JSON_PATHS
+maps them to the contract. Every raw column is landed as text (a file is what it is; staging does
+the typing), except loaded_at, a UTC timestamp: taken from the file where present, else stamped
+with the load time. Columns outside the contract are ignored and reported. A file whose content
+was loaded before (same SHA-256, same table) is skipped, so loading a batch twice never doubles
+rows. Every file is checked before any is loaded: a refusal is one line and loads nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import gzip
 import hashlib
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,37 +75,143 @@ def create_raw_tables(wh: Warehouse, replace: bool = False) -> None:
     )
 
 
+# File formats the loader reads, by how a file's name ends (gzip-compressed or not).
+CSV_SUFFIXES = (".csv", ".csv.gz")
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
+SUFFIXES = (".parquet", *CSV_SUFFIXES, *JSON_SUFFIXES)
+# JSON Lines, as event pipelines deliver them: contract column <- the JSON paths tried in order,
+# the first one present wins. Our own names come first; then the Segment / RudderStack tracking
+# spec (messageId, anonymousId, userId, properties.*, context.*). Other tables take top-level keys.
+JSON_PATHS: dict[str, dict[str, list[str]]] = {
+    "events": {
+        "event_id": ["event_id", "messageId", "message_id", "id"],
+        "event_type": ["event_type", "event", "type"],
+        "occurred_at": ["occurred_at", "timestamp", "originalTimestamp", "sentAt"],
+        "anonymous_id": ["anonymous_id", "anonymousId"],
+        "user_id": ["user_id", "userId"],
+        "email": ["email", "traits.email", "context.traits.email", "properties.email"],
+        "session_id": ["session_id", "properties.session_id", "context.session_id", "context.sessionId"],
+        "page_url": ["page_url", "properties.url", "context.page.url"],
+        "product_id": ["product_id", "properties.product_id"],
+        "product_category": ["product_category", "properties.category"],
+        "price": ["price", "properties.price"],
+        "quantity": ["quantity", "properties.quantity"],
+        "device_type": ["device_type", "context.device.type"],
+        "utm_source": ["utm_source", "context.campaign.source"],
+    }
+}
+
+
+def table_file_name(path: Path) -> str:
+    """The name without the format suffix: events.csv.gz -> events."""
+    name = path.name
+    return next((name[: -len(suffix)] for suffix in SUFFIXES if name.endswith(suffix)), name)
+
+
 def find_files(source_dir: Path) -> dict[str, list[Path]]:
     found: dict[str, list[Path]] = {}
     for table in RAW_CONTRACT:
         folder = source_dir / table
-        files = sorted(p for p in folder.glob("*") if p.suffix in (".parquet", ".csv")) if folder.is_dir() else []
-        files += [p for p in (source_dir / f"{table}.parquet", source_dir / f"{table}.csv") if p.is_file()]
+        files = sorted(p for p in folder.glob("*") if p.name.endswith(SUFFIXES)) if folder.is_dir() else []
+        files += sorted(p for p in source_dir.glob(f"{table}.*") if p.is_file() and table_file_name(p) == table)
         if files:
             found[table] = files
     return found
 
 
-def sha256(path: Path) -> str:
+def open_text_bytes(path: Path):
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
+
+
+def fingerprint(path: Path, check_utf8: bool) -> str:
+    """The file's SHA-256; with check_utf8, refuses in one line a file that is not UTF-8, naming
+    the byte offset of the first bad byte (in the uncompressed text) and the option to use."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
+    if check_utf8:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        offset = 0
+        with open_text_bytes(path) as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as error:
+                    bad = offset + error.start
+                    raise SystemExit(
+                        f"{path}: not UTF-8 (byte 0x{block[error.start]:02x} at offset {bad:,}); "
+                        "give its encoding with --encoding, e.g. --encoding latin-1 (or cp1252 for Excel on Windows)"
+                    ) from None
+                offset += len(block)
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise SystemExit(
+                    f"{path}: not UTF-8 (the file ends inside a character); give its encoding with --encoding"
+                ) from None
     return digest.hexdigest()
 
 
-def read_file_sql(path: Path) -> str:
-    quoted = str(path).replace("'", "''")
-    if path.suffix == ".csv":
-        return f"read_csv('{quoted}', header = true, all_varchar = true)"
-    return f"read_parquet('{quoted}')"
+def transcoded(path: Path, encoding: str, folder: Path) -> Path:
+    """A UTF-8 copy of a CSV in another encoding (DuckDB reads UTF-8), streamed in blocks."""
+    target = folder / (path.name.removesuffix(".gz") if path.name.endswith(".gz") else path.name)
+    with open_text_bytes(path) as raw, target.open("w", encoding="utf-8", newline="") as out:
+        text = codecs.getreader(encoding)(raw, errors="strict")
+        try:
+            for block in iter(lambda: text.read(1 << 20), ""):
+                out.write(block)
+        except UnicodeDecodeError as error:
+            raise SystemExit(f"{path}: not {encoding} ({error.reason}); check --encoding") from None
+    return target
 
 
-def contract_select(reader: duckdb.DuckDBPyConnection, table: str, path: Path, stamp: datetime) -> tuple[str, list[str]]:
+def quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def json_select(reader: duckdb.DuckDBPyConnection, table: str, path: Path) -> tuple[str, set[str]]:
+    """SQL that reads JSON Lines into the contract's columns as text, and the columns found."""
+    columns = [*RAW_CONTRACT[table][0], "loaded_at"]
+    paths = JSON_PATHS.get(table, {})
+    source = f"read_json_objects({quoted(path)}, format = 'newline_delimited')"
+    exprs = {}
+    for column in columns:
+        candidates = paths.get(column, [column])
+        extracted = [f"json_extract_string(json, '$.{candidate}')" for candidate in candidates]
+        exprs[column] = extracted[0] if len(extracted) == 1 else f"coalesce({', '.join(extracted)})"
+    found_sql = ", ".join(f"count({expr}) > 0" for expr in exprs.values())
+    found_flags = reader.execute(f"select {found_sql} from {source}").fetchall()[0]
+    present = {column for column, found in zip(exprs, found_flags, strict=True) if found}
+    select = ", ".join(f"{expr} as {column}" for column, expr in exprs.items() if column in present)
+    return f"select {select} from {source}", present
+
+
+def contract_select(
+    reader: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    stamp: datetime,
+    encoding: str = "utf-8",
+    scratch: Path | None = None,
+) -> tuple[str, list[str]]:
     """SQL that shapes one file into the contract's columns, and the file's ignored columns."""
     columns, required = RAW_CONTRACT[table]
-    source = read_file_sql(path)
-    present = {row[0].lower(): row[0] for row in reader.execute(f"describe select * from {source}").fetchall()}
+    if path.name.endswith(JSON_SUFFIXES):
+        source_sql, found = json_select(reader, table, path)
+        source = f"({source_sql})"
+        present = {c: c for c in found}
+        ignored: list[str] = []
+    else:
+        if path.name.endswith(CSV_SUFFIXES):
+            readable = (
+                transcoded(path, encoding, scratch) if encoding.lower().replace("_", "-") not in ("utf-8", "utf8") else path
+            )
+            source = f"read_csv({quoted(readable)}, header = true, all_varchar = true)"
+        else:
+            source = f"read_parquet({quoted(path)})"
+        present = {row[0].lower(): row[0] for row in reader.execute(f"describe select * from {source}").fetchall()}
+        ignored = sorted(set(present) - set(columns) - {"loaded_at"})
     missing = sorted(required - present.keys())
     if missing:
         raise SystemExit(
@@ -108,27 +223,47 @@ def contract_select(reader: duckdb.DuckDBPyConnection, table: str, path: Path, s
         select.append(f'coalesce(try_cast("{present["loaded_at"]}" as timestamp), {stamp_sql}) as loaded_at')
     else:
         select.append(f"{stamp_sql} as loaded_at")
-    ignored = sorted(set(present) - set(columns) - {"loaded_at"})
     return f"select {', '.join(select)} from {source}", ignored
 
 
-def load(source_dir: Path, wh: Warehouse, stamp: datetime | None = None, replace: bool = False) -> dict[str, dict]:
-    """Load every contract file under source_dir; returns per table the files and rows loaded and skipped."""
+def load(
+    source_dir: Path, wh: Warehouse, stamp: datetime | None = None, replace: bool = False, encoding: str = "utf-8"
+) -> dict[str, dict]:
+    """Load every contract file under source_dir; returns per table the files and rows loaded and
+    skipped. Every file is checked (encoding, required columns, readability) before any is loaded,
+    so a refusal loads nothing; each file then lands whole or not at all."""
     stamp = stamp or datetime.now(UTC).replace(tzinfo=None)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise SystemExit(
+            f"--encoding {encoding}: unknown encoding (Python codec names: latin-1, cp1252, utf-16, shift_jis ...)"
+        ) from None
+    is_utf8 = codecs.lookup(encoding).name == "utf-8"
     create_raw_tables(wh, replace=replace)
     reader = duckdb.connect()
     reader.execute("set TimeZone = 'UTC'")
     summary: dict[str, dict] = {}
-    for table, files in find_files(source_dir).items():
-        stats = summary.setdefault(table, {"files_loaded": 0, "files_skipped": 0, "rows_loaded": 0, "ignored_columns": set()})
-        for path in files:
-            digest = sha256(path)
-            p = wh.param
-            if wh.rows(f"select 1 from {LOAD_LOG} where table_name = {p} and file_sha256 = {p}", (table, digest)):
-                stats["files_skipped"] += 1
-                continue
-            sql, ignored = contract_select(reader, table, path, stamp)
-            stats["ignored_columns"].update(ignored)
+    planned: list[tuple[str, Path, str, str, int]] = []
+    with tempfile.TemporaryDirectory(prefix="load_raw_") as scratch:
+        for table, files in find_files(source_dir).items():
+            stats = summary.setdefault(table, {"files_loaded": 0, "files_skipped": 0, "rows_loaded": 0, "ignored_columns": set()})
+            for path in files:
+                is_text = path.name.endswith(CSV_SUFFIXES + JSON_SUFFIXES)
+                digest = fingerprint(path, check_utf8=is_text and (is_utf8 or path.name.endswith(JSON_SUFFIXES)))
+                p = wh.param
+                if wh.rows(f"select 1 from {LOAD_LOG} where table_name = {p} and file_sha256 = {p}", (table, digest)):
+                    stats["files_skipped"] += 1
+                    continue
+                try:
+                    sql, ignored = contract_select(reader, table, path, stamp, encoding, Path(scratch))
+                    rows = reader.execute(f"select count(*) from ({sql})").fetchall()[0][0]
+                except duckdb.Error as error:
+                    raise SystemExit(f"{path}: unreadable as {table}: {str(error).splitlines()[0]}") from None
+                stats["ignored_columns"].update(ignored)
+                planned.append((table, path, digest, sql, rows))
+        for table, path, digest, sql, _ in planned:
+            stats = summary[table]
             with wh.transaction():
                 rows = wh.append_arrow(f"{RAW_SCHEMA}.{table}", reader.sql(sql).to_arrow_reader(BATCH_ROWS))
                 wh.execute(f"insert into {LOAD_LOG} values ({', '.join([p] * 5)})", (table, path.name, digest, rows, stamp))
@@ -146,16 +281,22 @@ def main(argv: list[str] | None = None) -> None:
         "--loaded-at", type=datetime.fromisoformat, help="UTC time stamped on rows without loaded_at (default: now)"
     )
     parser.add_argument("--replace", action="store_true", help="drop the raw tables and the load log first")
+    parser.add_argument(
+        "--encoding", default="utf-8", help="text encoding of the CSV files (default utf-8; e.g. latin-1, cp1252, utf-16)"
+    )
     args = parser.parse_args(argv)
     if not args.source_dir.is_dir():
         raise SystemExit(f"{args.source_dir} is not a folder")
     wh = connect(args.target)
     try:
-        summary = load(args.source_dir, wh, args.loaded_at, args.replace)
+        summary = load(args.source_dir, wh, args.loaded_at, args.replace, args.encoding)
     finally:
         wh.close()
     if not summary:
-        raise SystemExit(f"no contract files under {args.source_dir} (expected <table>/ folders or <table>.parquet|csv)")
+        raise SystemExit(
+            f"no contract files under {args.source_dir} (expected <table>/ folders or <table>.parquet|csv|jsonl, "
+            f"tables {', '.join(RAW_CONTRACT)})"
+        )
     for table, s in summary.items():
         note = f"; ignored columns: {', '.join(sorted(s['ignored_columns']))}" if s["ignored_columns"] else ""
         print(
