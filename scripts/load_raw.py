@@ -123,13 +123,17 @@ def open_text_bytes(path: Path):
     return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
 
 
-def fingerprint(path: Path, check_utf8: bool) -> str:
-    """The file's SHA-256; with check_utf8, refuses in one line a file that is not UTF-8, naming
-    the byte offset of the first bad byte (in the uncompressed text) and the option to use."""
+def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprint(path: Path, check_utf8: bool) -> str:
+    """The file's SHA-256; with check_utf8, refuses in one line a file that is not UTF-8, naming
+    the byte offset of the first bad byte (in the uncompressed text) and the option to use."""
     if check_utf8:
         decoder = codecs.getincrementaldecoder("utf-8")()
         offset = 0
@@ -150,7 +154,7 @@ def fingerprint(path: Path, check_utf8: bool) -> str:
                 raise SystemExit(
                     f"{path}: not UTF-8 (the file ends inside a character); give its encoding with --encoding"
                 ) from None
-    return digest.hexdigest()
+    return sha256(path)
 
 
 def transcoded(path: Path, encoding: str, folder: Path) -> Path:

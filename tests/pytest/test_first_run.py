@@ -120,7 +120,9 @@ def usd_store(root: Path, unknown_currency_orders: int) -> Path:
 
 def test_a_store_reporting_in_its_own_currency_gets_exact_revenue_and_unknown_currencies_are_reported(tmp_path):
     db = usd_store(tmp_path, unknown_currency_orders=1)
-    dbt("build", *NOT_A_LIVE_FEED, db=db, vars={"unified_segments_reporting_currency": "USD"})
+    usd = {"unified_segments_reporting_currency": "USD"}
+    dbt("build", *NOT_A_LIVE_FEED, db=db, vars=usd)
+    dbt("test", "--select", "currencies_are_convertible", db=db, vars=usd)  # a data-health guard: warns
     expected = {f"u{c}": sum(Decimal(f"{10 + i}.{i % 100:02d}") for i in range(40) if i % 4 == c) for c in range(4)}
     revenue = dict(query(db, "select primary_user_id, net_revenue from marts.dim_customer_profiles"))
     assert revenue == expected
@@ -137,7 +139,9 @@ def test_a_store_reporting_in_its_own_currency_gets_exact_revenue_and_unknown_cu
 
 def test_a_large_share_of_unconvertible_transactions_fails_the_build(tmp_path):
     db = usd_store(tmp_path, unknown_currency_orders=10)  # 20 % of transactions
-    result = dbt("build", *NOT_A_LIVE_FEED, db=db, vars={"unified_segments_reporting_currency": "USD"}, check=False)
+    usd = {"unified_segments_reporting_currency": "USD"}
+    dbt("build", *NOT_A_LIVE_FEED, db=db, vars=usd)
+    result = dbt("test", "--select", "currencies_are_convertible", db=db, vars=usd, check=False)
     assert result.returncode != 0
     assert "FAIL 2000 currencies_are_convertible" in re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
 

@@ -137,7 +137,13 @@ PHONE_CASES = [
     ("+44 (0)7911 123456", "GB", "+447911123456"),
     ("(07911) 123-456", "gb", "+447911123456"),
     ("07911 123456", None, "+447911123456"),  # no country: the default (GB)
-    ("07911 123456", "ZZ", "+447911123456"),  # unknown country: the default
+    ("07911 123456", "ZZ", None),  # unknown country: never another country's code (phone_country_unknown)
+    ("(11) 91234-5678", "BR", "+5511912345678"),
+    ("090-1234-5678", "JP", "+819012345678"),
+    ("55 1234 5678", "MX", "+525512345678"),
+    ("082 123 4567", "ZA", "+27821234567"),
+    ("8 912 345-67-89", "RU", "+79123456789"),
+    ("+44 7911 12", "GB", None),  # too short for the United Kingdom
     ("(415) 555-0123", "US", "+14155550123"),
     ("1-415-555-0123", "US", "+14155550123"),
     ("415.555.0123", "US", "+14155550123"),
@@ -267,7 +273,8 @@ def test_phone_normalisation(crafted, raw_phone, country, expected):
     key = f"phone-{PHONE_CASES.index((raw_phone, country, expected))}"
     staged = query(crafted, "select phone from staging.stg_crm__contacts where contact_id = ?", [key])
     assert staged == [(expected,)]
-    assert issue_of(crafted, "crm.crm_contacts", key, "phone") == ([] if expected else [(raw_phone, "phone_invalid")])
+    reason = "phone_country_unknown" if country == "ZZ" else "phone_invalid"
+    assert issue_of(crafted, "crm.crm_contacts", key, "phone") == ([] if expected else [(raw_phone, reason)])
 
 
 def issue_of(db: Path, source_table: str, row_key: str, column: str) -> list[tuple]:
@@ -283,7 +290,7 @@ def test_every_field_issue_code_is_triggered_by_its_crafted_row(crafted):
     column = next(c for c in node["columns"] if c["name"] == "issue_reason")
     declared = set(next(t for t in column["data_tests"] if isinstance(t, dict))["accepted_values"]["arguments"]["values"])
     crafted_reasons = {reason for cases in FIELD_CASES.values() for reason in cases}
-    assert crafted_reasons | {"phone_country_unknown"} == declared
+    assert crafted_reasons | {"phone_country_unknown"} == declared  # that one: test_phone_normalisation
     got = query(
         crafted,
         """select source_table, row_key, column_name, raw_value, issue_reason from staging.stg_field_issues

@@ -12,6 +12,7 @@
     {'raw': 'email', 'column': 'email', 'checks': [
         ['email_invalid', 'email_parsed is not null and not ' ~ is_valid_email('email_parsed')]]},
     {'raw': 'phone', 'column': 'phone', 'checks': [
+        ['phone_country_unknown', phone_country_unknown('raw_phone', 'raw_country')],
         ['phone_invalid', clean_text('raw_phone') ~ ' is not null and (phone_parsed is null or not '
             ~ is_valid_e164('phone_parsed') ~ ')']]},
     {'raw': 'birth_date', 'column': 'birth_date', 'checks': [
