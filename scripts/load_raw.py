@@ -3,6 +3,7 @@
     python scripts/load_raw.py data/sample/raw            # the target the dbt profile uses
     python scripts/load_raw.py my_files --target postgres --loaded-at 2026-11-01T06:00:00
     python scripts/load_raw.py crm_export --encoding latin-1
+    python scripts/load_raw.py shopify_exports --preset shopify   # or segment, rudderstack, ga4
 
 DIR holds, per raw table, a folder <table>/ of files or a single file <table>.<format>: .parquet,
 .csv, .jsonl / .ndjson / .json (JSON Lines), each of the text ones optionally gzipped (.csv.gz).
@@ -26,6 +27,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import adapters
 import duckdb
 import yaml
 
@@ -288,12 +290,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--encoding", default="utf-8", help="text encoding of the CSV files (default utf-8; e.g. latin-1, cp1252, utf-16)"
     )
+    parser.add_argument(
+        "--preset",
+        choices=adapters.PRESETS,
+        help="the folder holds a vendor's files: map them to the contract (scripts/adapters.py)",
+    )
     args = parser.parse_args(argv)
     if not args.source_dir.is_dir():
         raise SystemExit(f"{args.source_dir} is not a folder")
     wh = connect(args.target)
     try:
-        summary = load(args.source_dir, wh, args.loaded_at, args.replace, args.encoding)
+        if args.preset:
+            stamp = args.loaded_at or datetime.now(UTC).replace(tzinfo=None)
+            with tempfile.TemporaryDirectory(prefix=f"{args.preset}_") as mapped:
+                adapters.convert(args.preset, args.source_dir, Path(mapped), stamp)
+                summary = load(Path(mapped), wh, stamp, args.replace)
+        else:
+            summary = load(args.source_dir, wh, args.loaded_at, args.replace, args.encoding)
     finally:
         wh.close()
     if not summary:

@@ -98,6 +98,28 @@ def expectation_results(target_path: Path) -> list[dict]:
     return rows or [{"area": "great_expectations", "name": f"checkpoint (Data Docs: {index})", "status": "pass"}]
 
 
+def value_counts() -> str:
+    """What staging set aside: quarantined rows per source and reason, nulled values per column."""
+    wh = warehouse.connect(read_only=True)
+    try:
+        quarantined = []
+        for model in ("stg_tracking__events", "stg_crm__contacts", "stg_shop__transactions", "stg_privacy__requests"):
+            quarantined += wh.rows(
+                f"select source_table, quarantine_reason, count(*) from staging.{model}_quarantined group by 1, 2 order by 3 desc"
+            )
+        issues = wh.rows(
+            "select source_table, column_name, issue_reason, count(*) from staging.stg_field_issues "
+            "group by 1, 2, 3 order by 4 desc, 1, 2, 3"
+        )
+    finally:
+        wh.close()
+    lines = ["Quarantined rows (staging.stg_<source>__<entity>s_quarantined):"]
+    lines += [f"  {source:26} {reason:32} {count:>10,}" for source, reason, count in quarantined] or ["  none"]
+    lines.append("Values nulled in kept rows (staging.stg_field_issues):")
+    lines += [f"  {source:26} {column + ': ' + reason:32} {count:>10,}" for source, column, reason, count in issues] or ["  none"]
+    return "\n".join(lines)
+
+
 def summarise(results: list[dict]) -> tuple[str, bool]:
     """The printed report, and whether anything failed."""
     by_area: dict[str, Counter] = {}
@@ -134,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     results = [] if args.no_freshness else freshness_results(args.target_path)
     results += test_results(args.target_path) + expectation_results(args.target_path)
     report, failed = summarise(results)
-    print(report)
+    print(value_counts() + "\n\n" + report)
     return 1 if failed else 0
 
 

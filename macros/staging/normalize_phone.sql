@@ -115,18 +115,11 @@
 {%- endmacro %}
 
 {% macro default__is_valid_e164(normalized_expr) -%}
-    {#- Calling codes are prefix-free, so the first group whose code starts the number is its code. -#}
-    {%- set groups = {} -%}
+    {#- One regular expression, so the expression is read once (PostgreSQL evaluates every copy of
+        an inlined expression): per calling code, the code and its national lengths. -#}
+    {%- set alternatives = [] -%}
     {%- for code, lengths in unified_segments.phone_calling_codes().items() -%}
-        {%- set key = (code | length) ~ ':' ~ (lengths | join(',')) -%}
-        {%- do groups.update({key: groups.get(key, []) + [code]}) -%}
+        {%- do alternatives.append(code ~ '([0-9]{' ~ (lengths | join('}|[0-9]{')) ~ '})') -%}
     {%- endfor -%}
-    ({{ unified_segments.regexp_matches(normalized_expr, '^[+][1-9][0-9]{3,15}$') }} and case
-        {%- for key, codes in groups.items() %}
-        {%- set code_length, lengths = key.split(':') %}
-        when substr({{ normalized_expr }}, 2, {{ code_length }}) in ('{{ codes | join("', '") }}')
-            then length({{ normalized_expr }}) - {{ code_length | int + 1 }} in ({{ lengths }})
-        {%- endfor %}
-        else false
-    end)
+    {{ unified_segments.regexp_matches(normalized_expr, '^[+](' ~ (alternatives | join('|')) ~ ')$') }}
 {%- endmacro %}

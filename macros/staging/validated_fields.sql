@@ -32,3 +32,28 @@
 {% macro default__unparseable(raw, column) -%}
     {{ unified_segments.clean_text('raw_' ~ raw) }} is not null and {{ column }}_parsed is null
 {%- endmacro %}
+
+
+{#- The field checks more than one base model shares, one definition each (for validated_fields). -#}
+{% macro email_field() -%}
+    {{ return({'raw': 'email', 'column': 'email', 'checks': [
+        ['email_invalid', 'email_parsed is not null and not ' ~ unified_segments.is_valid_email('email_parsed')]]}) }}
+{%- endmacro %}
+
+{#- raw_country: the row's raw country column, when the table has one. -#}
+{% macro phone_field(raw_country=none) -%}
+    {{ return({'raw': 'phone', 'column': 'phone', 'checks': [
+        ['phone_country_unknown', unified_segments.phone_country_unknown('raw_phone', raw_country)],
+        ['phone_invalid', unified_segments.clean_text('raw_phone') ~ ' is not null and (phone_parsed is null or not '
+            ~ unified_segments.is_valid_e164('phone_parsed') ~ ')']]}) }}
+{%- endmacro %}
+
+{% macro postal_code_field() -%}
+    {{ return({'raw': 'postal_code', 'column': 'postal_code', 'checks': [
+        ['postal_code_invalid', 'not ' ~ unified_segments.regexp_matches('postal_code_parsed', '^[A-Z0-9][A-Z0-9 -]{1,9}$')]]}) }}
+{%- endmacro %}
+
+{% macro country_field() -%}
+    {{ return({'raw': 'country', 'column': 'country', 'checks': [
+        ['country_invalid', 'not ' ~ unified_segments.regexp_matches('country_parsed', '^[A-Z]{2}$')]]}) }}
+{%- endmacro %}

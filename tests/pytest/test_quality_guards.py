@@ -196,6 +196,10 @@ def test_the_quality_command_summarises_per_area_and_fails_on_an_error(warehouse
     assert "Quality: passed" in clean.stdout
     areas = {line.split()[0] for line in clean.stdout.splitlines()[1:] if line and not line.startswith(("Quality", " "))}
     assert {"staging", "identity", "customers", "segments", "exports", "great_expectations"} <= areas
+    # What staging set aside, counted: the nulled values listed add up to stg_field_issues.
+    listed = clean.stdout.split("Values nulled in kept rows (staging.stg_field_issues):\n", 1)[1].split("\n\n", 1)[0]
+    total = sum(int(line.split()[-1].replace(",", "")) for line in listed.splitlines())
+    assert total == query(warehouse, "select count(*) from staging.stg_field_issues")[0][0] > 0
 
     execute(
         warehouse,

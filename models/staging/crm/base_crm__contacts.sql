@@ -9,12 +9,8 @@
 {{ config(materialized='table') }}
 {% set max_clock_skew_minutes = required_var('unified_segments_max_clock_skew_minutes') %}
 {% set fields = [
-    {'raw': 'email', 'column': 'email', 'checks': [
-        ['email_invalid', 'email_parsed is not null and not ' ~ is_valid_email('email_parsed')]]},
-    {'raw': 'phone', 'column': 'phone', 'checks': [
-        ['phone_country_unknown', phone_country_unknown('raw_phone', 'raw_country')],
-        ['phone_invalid', clean_text('raw_phone') ~ ' is not null and (phone_parsed is null or not '
-            ~ is_valid_e164('phone_parsed') ~ ')']]},
+    email_field(),
+    phone_field('raw_country'),
     {'raw': 'birth_date', 'column': 'birth_date', 'checks': [
         ['birth_date_unparseable', unparseable('birth_date', 'birth_date')],
         ['birth_date_out_of_range', "birth_date_parsed < cast('1900-01-01' as date) or birth_date_parsed > loaded_at"]]},
@@ -22,10 +18,8 @@
         ['created_at_unparseable', unparseable('created_at', 'created_at')]]},
     {'raw': 'email_opt_in', 'column': 'is_email_opted_in', 'checks': [
         ['email_opt_in_unparseable', unparseable('email_opt_in', 'is_email_opted_in')]]},
-    {'raw': 'country', 'column': 'country', 'checks': [
-        ['country_invalid', 'not ' ~ regexp_matches('country_parsed', '^[A-Z]{2}$')]]},
-    {'raw': 'postal_code', 'column': 'postal_code', 'checks': [
-        ['postal_code_invalid', 'not ' ~ regexp_matches('postal_code_parsed', '^[A-Z0-9][A-Z0-9 -]{1,9}$')]]}
+    country_field(),
+    postal_code_field()
 ] %}
 
 with

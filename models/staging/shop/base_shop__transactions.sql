@@ -6,25 +6,22 @@
       superseded_version  an earlier usable delivery of a transaction_id delivered again
     Refunds are rows of their own with status 'refunded' and a negative amount. A transaction with
     no identifier at all (a guest sale) is staged: it is revenue of the store, though no person.
-    A bad email, phone, currency, item count or postal code is nulled and recorded in
+    A national phone is read with the row's (shipping) country, else the default phone country.
+    A bad email, phone, currency, item count, postal code or country is nulled and recorded in
     <raw>_issue; the transaction stays (without a currency its amount counts as unconverted). -#}
 {{ config(materialized='table') }}
 {% set max_clock_skew_minutes = required_var('unified_segments_max_clock_skew_minutes') %}
 {% set min_valid_timestamp = required_var('unified_segments_min_valid_timestamp') %}
 {% set max_transaction_amount = required_var('unified_segments_max_transaction_amount') %}
 {% set fields = [
-    {'raw': 'email', 'column': 'email', 'checks': [
-        ['email_invalid', 'email_parsed is not null and not ' ~ is_valid_email('email_parsed')]]},
-    {'raw': 'phone', 'column': 'phone', 'checks': [
-        ['phone_country_unknown', phone_country_unknown('raw_phone')],
-        ['phone_invalid', clean_text('raw_phone') ~ ' is not null and (phone_parsed is null or not '
-            ~ is_valid_e164('phone_parsed') ~ ')']]},
+    email_field(),
+    phone_field('raw_country'),
     {'raw': 'currency', 'column': 'currency', 'checks': [
         ['currency_invalid', 'not ' ~ regexp_matches('currency_parsed', '^[A-Z]{3}$')]]},
     {'raw': 'item_count', 'column': 'item_count', 'checks': [
         ['item_count_unparseable', unparseable('item_count', 'item_count')]]},
-    {'raw': 'postal_code', 'column': 'postal_code', 'checks': [
-        ['postal_code_invalid', 'not ' ~ regexp_matches('postal_code_parsed', '^[A-Z0-9][A-Z0-9 -]{1,9}$')]]}
+    postal_code_field(),
+    country_field()
 ] %}
 
 with
@@ -44,12 +41,13 @@ typed as (
 
         -- strings
         {{ normalize_email('email') }} as email_parsed,
-        {{ normalize_phone('phone') }} as phone_parsed,
+        {{ normalize_phone('phone', 'country') }} as phone_parsed,
         lower({{ clean_text('status') }}) as status,
         upper({{ clean_text('currency') }}) as currency_parsed,
         lower({{ clean_text('channel') }}) as channel,
         {{ clean_text('address_line') }} as address_line,
         upper({{ clean_text('postal_code') }}) as postal_code_parsed,
+        upper({{ clean_text('country') }}) as country_parsed,
 
         -- numerics
         {{ safe_cast_decimal('amount') }} as amount,
@@ -71,7 +69,8 @@ typed as (
         item_count as raw_item_count,
         channel as raw_channel,
         address_line as raw_address_line,
-        postal_code as raw_postal_code
+        postal_code as raw_postal_code,
+        country as raw_country
 
     from source
 
@@ -120,7 +119,8 @@ ranked as (
                 loaded_at desc nulls last, raw_ordered_at asc nulls last, raw_status asc nulls last,
                 raw_amount asc nulls last, raw_customer_id asc nulls last, raw_email asc nulls last,
                 raw_phone asc nulls last, raw_currency asc nulls last, raw_item_count asc nulls last,
-                raw_channel asc nulls last, raw_address_line asc nulls last, raw_postal_code asc nulls last
+                raw_channel asc nulls last, raw_address_line asc nulls last, raw_postal_code asc nulls last,
+                raw_country asc nulls last
         ) as delivery_rank
     from checked
 

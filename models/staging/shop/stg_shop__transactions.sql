@@ -21,6 +21,7 @@ final as (
         channel,
         address_line,
         postal_code,
+        country,
 
         -- numerics
         amount,

@@ -24,7 +24,8 @@ final as (
         raw_item_count as item_count,
         raw_channel as channel,
         raw_address_line as address_line,
-        raw_postal_code as postal_code
+        raw_postal_code as postal_code,
+        raw_country as country
 
     from base_transactions
     where row_disposition = 'quarantined'

@@ -27,8 +27,7 @@
 {% set max_quantity = required_var('unified_segments_max_quantity') %}
 {% set event_types = required_var('unified_segments_event_types') %}
 {% set fields = [
-    {'raw': 'email', 'column': 'email', 'checks': [
-        ['email_invalid', 'email_parsed is not null and not ' ~ is_valid_email('email_parsed')]]},
+    email_field(),
     {'raw': 'price', 'column': 'price', 'checks': [
         ['price_unparseable', unparseable('price', 'price')],
         ['price_out_of_range', 'price_parsed < 0 or price_parsed > ' ~ max_unit_price]]},
