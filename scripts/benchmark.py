@@ -2,6 +2,7 @@
 
     python scripts/benchmark.py generator --people 1000000 --update-readme
     python scripts/benchmark.py build --people 10000 100000 --update-readme
+    python scripts/benchmark.py matching --update-readme
 
 generator: runs scripts/generate_data.py as a subprocess and reports wall time, rows written,
 rows per second and the peak resident memory of the whole process tree (the worker processes
@@ -12,6 +13,14 @@ a fresh DuckDB file, times the floor query (one DuckDB pass that reads every raw
 aggregates per identifier: no build can do less), a full `dbt build` (every model and test), then
 lands a 1% load of new, late events and times the incremental `dbt build`. Reports build / floor
 and incremental / full ratios, peak RSS, identity rounds and the slowest models (run_results).
+
+matching: per FEBRL data set (1-4, scripts/febrl.py), lands the records as a CRM contact list in a
+fresh DuckDB file and matches them as a user would, with one plain `dbt build` (the weights are
+estimated from the data in the build, without labels). Then runs Splink 5 on the same fields,
+normalised records and blocking rules (scripts/splink_reference.py) in its own process. Reports
+pairwise precision, recall and F1 at the default threshold, the best F1 over a sweep of
+thresholds, matching seconds (ours: the int_match_* models, estimation included; Splink: training
+and prediction) and the peak RSS of each process tree (ours: the whole dbt build).
 
 Results go to target/benchmark/<name>.json; --update-readme rewrites the README between its
 perf markers, so the tables there always come from a run.
@@ -31,8 +40,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import psutil
+import yaml
 
+import febrl
 from readme import update_section
 from warehouse import PROJECT_DIR
 
@@ -50,12 +62,16 @@ NEW_LOAD = """
 """
 
 RESULTS = PROJECT_DIR / "target" / "benchmark"
+# Match probabilities at which the matching benchmark also reports F1, to show each tool at its best.
+SWEEP = (0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999)
 
 
-def run_measured(command: list[str], env: dict | None = None) -> tuple[float, int]:
-    """Run command; return wall seconds and the peak summed RSS (bytes) of it and its children."""
+def run_measured(command: list[str], env: dict | None = None, stdout: Path | None = None) -> tuple[float, int]:
+    """Run command (its output to stdout, or dropped); return wall seconds and the peak summed RSS
+    (bytes) of it and its children."""
     start = time.perf_counter()
-    process = psutil.Popen(command, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+    out = stdout.open("w") if stdout else subprocess.DEVNULL
+    process = psutil.Popen(command, cwd=PROJECT_DIR, stdout=out, env={**os.environ, **(env or {})})
     peak = 0
     while process.poll() is None:
         try:
@@ -64,6 +80,8 @@ def run_measured(command: list[str], env: dict | None = None) -> tuple[float, in
         except psutil.NoSuchProcess:
             pass
         time.sleep(0.1)
+    if stdout:
+        out.close()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited with {process.returncode}")
     return time.perf_counter() - start, peak
@@ -126,17 +144,25 @@ def generated(people: int, seed: int) -> Path:
     return out / "raw"
 
 
-def dbt_build(db: Path, target: Path) -> tuple[float, int, list[tuple[str, float]]]:
-    """Time dbt build on db; returns wall seconds, peak RSS and the slowest models."""
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    env = {"DBT_PROFILES_DIR": str(PROJECT_DIR), "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db), "UNIFIED_SEGMENTS_TARGET": "duckdb"}
-    seconds, peak = run_measured([dbt, "build", "--target-path", str(target), "--log-path", str(target / "logs")], env)
+def duckdb_env(db: Path) -> dict:
+    return {"DBT_PROFILES_DIR": str(PROJECT_DIR), "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db), "UNIFIED_SEGMENTS_TARGET": "duckdb"}
+
+
+def model_times(target: Path) -> list[tuple[str, float]]:
+    """(model, seconds) of a dbt run's run_results, slowest first."""
     results = json.loads((target / "run_results.json").read_text())["results"]
-    models = sorted(
+    return sorted(
         ((r["unique_id"].split(".")[-1], r["execution_time"]) for r in results if r["unique_id"].startswith("model.")),
         key=lambda m: -m[1],
     )
-    return seconds, peak, [(name, round(t, 1)) for name, t in models[:5]]
+
+
+def dbt_build(db: Path, target: Path, *select: str) -> tuple[float, int, list[tuple[str, float]]]:
+    """Time dbt build on db; returns wall seconds, peak RSS and the slowest models."""
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    command = [dbt, "build", *select, "--target-path", str(target), "--log-path", str(target / "logs")]
+    seconds, peak = run_measured(command, duckdb_env(db))
+    return seconds, peak, [(name, round(t, 1)) for name, t in model_times(target)[:5]]
 
 
 def bench_build(people: int, seed: int) -> dict:
@@ -196,15 +222,111 @@ def build_table(results: list[dict], command: str, machine: str, measured_at: st
     return "\n".join(lines)
 
 
+def matching_seconds(target: Path) -> float:
+    return sum(t for name, t in model_times(target) if name.startswith("int_match_"))
+
+
+def scored_pairs(rows) -> dict[tuple[str, str], float]:
+    return {tuple(sorted((a, b))): float(p) for a, b, p in rows}
+
+
+def at_thresholds(scored: dict[tuple[str, str], float], truth: set, threshold: float) -> dict:
+    """Scores at the default threshold, and the best F1 over the sweep (with its threshold)."""
+
+    def matched(t):
+        return {pair for pair, p in scored.items() if p >= t}
+
+    best = max(SWEEP, key=lambda t: (febrl.scores(matched(t), truth)["f1"], t))
+    return {
+        **febrl.scores(matched(threshold), truth),
+        "best_f1": febrl.scores(matched(best), truth)["f1"],
+        "best_threshold": best,
+    }
+
+
+def bench_matching(name: str, threshold: float) -> dict:
+    people = febrl.records(name)
+    truth = febrl.true_pairs(people)
+    with tempfile.TemporaryDirectory(dir=RESULTS) as scratch:
+        root = Path(scratch)
+        (root / "raw").mkdir()
+        febrl.contacts(people).to_csv(root / "raw" / "crm_contacts.csv", index=False)
+        db = root / "warehouse.duckdb"
+        env = {**os.environ, **duckdb_env(db)}
+        subprocess.run(
+            [sys.executable, "scripts/load_raw.py", str(root / "raw")],
+            cwd=PROJECT_DIR,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        _, build_peak, _ = dbt_build(db, root / "build")
+        con = duckdb.connect(str(db), read_only=True)
+        scored = con.execute("select record_id_a, record_id_b, match_probability from identity.int_match_pairs_scored")
+        ours = scored_pairs(scored.fetchall())
+        con.close()
+        splink_pairs = root / "splink.csv"
+        command = [
+            sys.executable,
+            "scripts/splink_reference.py",
+            str(db),
+            str(splink_pairs),
+            "--threshold",
+            str(SWEEP[0]),
+        ]
+        _, splink_peak = run_measured(command, stdout=root / "splink.out")
+        splink_seconds = float((root / "splink.out").read_text().split()[-1])  # training and prediction
+        predicted = pd.read_csv(splink_pairs, dtype={"contact_id_l": str, "contact_id_r": str})
+        theirs = scored_pairs(zip(predicted.contact_id_l, predicted.contact_id_r, predicted.match_probability, strict=True))
+        return {
+            "data_set": name,
+            "records": len(people),
+            "true_pairs": len(truth),
+            "ours": {
+                **at_thresholds(ours, truth, threshold),
+                "seconds": round(matching_seconds(root / "build"), 1),
+                "peak_rss_mib": round(build_peak / 2**20),
+            },
+            "splink": {
+                **at_thresholds(theirs, truth, threshold),
+                "seconds": round(splink_seconds, 1),
+                "peak_rss_mib": round(splink_peak / 2**20),
+            },
+        }
+
+
+def prf(score: dict) -> str:
+    return f"{score['precision']:.3f} / {score['recall']:.3f} / **{score['f1']:.3f}**"
+
+
+def matching_table(results: list[dict], command: str, threshold: float, measured_at: str) -> str:
+    lines = [
+        f"Matching, measured by `{command}` on {measured_at} ({machine()}), pairwise at match probability {threshold}:",
+        "",
+        "| data set | records | true pairs | ours: P / R / F1 | Splink 5: P / R / F1 | best F1 (at p): ours / Splink "
+        "| ours: s, peak RSS | Splink: s, peak RSS |",
+        "|---|---:|---:|---|---|---|---:|---:|",
+    ]
+    for r in results:
+        o, s = r["ours"], r["splink"]
+        lines.append(
+            f"| {r['data_set']} | {r['records']:,} | {r['true_pairs']:,} | {prf(o)} | {prf(s)} "
+            f"| {o['best_f1']:.3f} ({o['best_threshold']}) / {s['best_f1']:.3f} ({s['best_threshold']}) "
+            f"| {o['seconds']} s, {o['peak_rss_mib']:,} MiB | {s['seconds']} s, {s['peak_rss_mib']:,} MiB |"
+        )
+    return "\n".join(lines)
+
+
 def machine() -> str:
     return f"{os.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB, {platform.python_version()}"
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("benchmark", choices=["generator", "build"])
+    parser.add_argument("benchmark", choices=["generator", "build", "matching"])
     parser.add_argument("--people", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--data-sets", nargs="+", choices=list(febrl.DATA_SETS), default=list(febrl.DATA_SETS))
     parser.add_argument("--update-readme", action="store_true")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -212,6 +334,15 @@ def main(argv: list[str] | None = None) -> None:
         result = bench_generator(args.people[0], args.seed)
         (RESULTS / "generator.json").write_text(json.dumps(result, indent=2) + "\n")
         table, section = generator_table(result), "perf"
+    elif args.benchmark == "matching":
+        threshold = float(
+            yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["unified_segments_match_threshold"]
+        )
+        results = [bench_matching(name, threshold) for name in args.data_sets]
+        command = f"python scripts/benchmark.py matching --data-sets {' '.join(args.data_sets)}"
+        measured_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        (RESULTS / "matching.json").write_text(json.dumps({"command": command, "results": results}, indent=2) + "\n")
+        table, section = matching_table(results, command, threshold, measured_at), "perf-matching"
     else:
         results = [bench_build(people, args.seed) for people in args.people]
         command = f"python scripts/benchmark.py build --people {' '.join(map(str, args.people))}"

@@ -1,8 +1,10 @@
 {#- Candidate pairs of match records: the pairs in the same block of at least one blocking rule
     (int_match_record_blocks). Never a cross join: a block holding more than
     unified_segments_match_max_block_size records gives no pairs at all; such blocks are listed in
-    int_match_blocks_oversized and a test warns about them. record_id_a < record_id_b. -#}
+    int_match_blocks_oversized and a test warns about them. record_id_a < record_id_b.
+    blocking_rules lists every rule that paired them, in the var's order (',postal_code,names,'). -#}
 {%- set max_block_size = required_var('unified_segments_match_max_block_size') %}
+{%- set rules = match_blocking_rules() %}
 
 with
 
@@ -34,7 +36,11 @@ final as (
         record_id_a,
         record_id_b,
         min(blocking_rule) as blocking_rule,
-        count(*) as blocking_rules_matched
+        count(*) as blocking_rules_matched,
+        ','
+        {%- for rule in rules %}
+            || max(case when blocking_rule = '{{ rule.name }}' then '{{ rule.name }},' else '' end)
+        {%- endfor %} as blocking_rules
     from pairs
     group by record_id_a, record_id_b
 

@@ -24,6 +24,7 @@ final as (
         r.identifier_key as identifier_key_b,
         candidates.blocking_rule,
         candidates.blocking_rules_matched,
+        candidates.blocking_rules,
         case when l.updated_at < r.updated_at then l.updated_at else r.updated_at end as first_seen_at,
         case when l.updated_at < r.updated_at then r.updated_at else l.updated_at end as last_seen_at,
         {{ match_comparison_levels('l', 'r') }}

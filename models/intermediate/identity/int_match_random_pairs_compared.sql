@@ -1,8 +1,8 @@
 {#- Random pairs of match records, compared like the candidates: almost all are different people,
-    so how often each level occurs here is its u probability (scripts/estimate_match_weights.py).
+    so how often each level occurs here is its u probability (int_match_weights).
     Records are put in a pseudo-random but fixed order (a hash of the record id) and each is paired
     with the next var unified_segments_match_u_sample_offsets records: n x offsets pairs, no cross join.
-    A view: only the weight estimation reads it, so builds do not pay for it. -#}
+    A view: only int_match_level_patterns reads it. -#}
 {{ config(materialized='view') }}
 {%- set offsets = required_var('unified_segments_match_u_sample_offsets') %}
 
@@ -12,7 +12,7 @@ records as (
 
     select
         *,
-        row_number() over (order by {{ dbt.hash('record_id') }}, record_id) as draw
+        row_number() over (order by record_hash, record_id) as draw
     from {{ ref('int_match_records') }}
 
 ),

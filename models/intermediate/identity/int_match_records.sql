@@ -1,10 +1,21 @@
 {#- The records probabilistic matching compares: one per staged CRM contact, its fields
     normalised for comparison (names lower-cased letters only; postal code without spaces; street
-    suffixes abbreviated as var unified_segments_match_address_abbreviations says), and the
-    columns blocking rules may use; email and phone only label training pairs (they are identifiers,
-    which deterministic identity already links on). A contact is the record because contacts carry names, birth
-    dates and addresses; transactions and events carry identifiers only. -#}
+    suffixes abbreviated as var unified_segments_match_address_abbreviations says; any other match
+    field lower-cased and trimmed), and the columns blocking rules may use: derived keys, a soundex
+    key per name field, and per field with term frequencies the share of records holding its value.
+    Email and phone only label check pairs (they are identifiers, which deterministic identity
+    already links on). A contact is the record because contacts carry names, birth dates and
+    addresses; transactions and events carry identifiers only. -#}
 {%- set abbreviations = required_var('unified_segments_match_address_abbreviations') %}
+{%- set fields = match_fields() %}
+{%- set other_fields = fields | map(attribute='field') | reject('in', match_normalised_fields()) | list %}
+{%- if execute and other_fields %}
+    {%- set contact_columns = adapter.get_columns_in_relation(ref('stg_crm__contacts')) | map(attribute='name') | map('lower') | list %}
+    {%- for field in other_fields if field | lower not in contact_columns %}
+        {{ exceptions.raise_compiler_error("var unified_segments_match_fields: field '" ~ field ~ "' is no column of "
+            ~ "stg_crm__contacts; its columns: " ~ contact_columns | join(', ')) }}
+    {%- endfor %}
+{%- endif %}
 {#- ' 12 high street ' -> ' 12 high st ': words padded with spaces, so only whole words change. -#}
 {%- set words = regexp_replace_all('lower(address_line)', '[^a-z0-9]+', ' ') %}
 {%- set ns = namespace(address="' ' || " ~ words ~ " || ' '") %}
@@ -31,6 +42,9 @@ normalised as (
         {{ clean_text("replace(postal_code, ' ', '')") }} as postal_code,
         {{ clean_text(ns.address) }} as address_line,
         lower(city) as city,
+        {%- for field in other_fields %}
+            {{ clean_text('lower(cast(' ~ field ~ ' as ' ~ dbt.type_string() ~ '))') }} as {{ field }},
+        {%- endfor %}
         email,
         phone,
         updated_at
@@ -46,7 +60,15 @@ final as (
         substr(cast(birth_date as {{ dbt.type_string() }}), 1, 4) as birth_year,
         substr(last_name, 1, 3) as last_name_prefix,
         case when first_name < last_name then first_name else last_name end as name_low,
-        case when first_name < last_name then last_name else first_name end as name_high
+        case when first_name < last_name then last_name else first_name end as name_high,
+        {%- for entry in fields if entry.comparison == 'name' %}
+            {{ soundex(entry.field) }} as {{ entry.field }}_soundex,
+        {%- endfor %}
+        {%- for entry in fields if entry.get('term_frequencies') %}
+            cast(nullif(count({{ entry.field }}) over (partition by {{ entry.field }}), 0) as {{ type_double() }})
+            / count({{ entry.field }}) over () as {{ entry.field }}_frequency,
+        {%- endfor %}
+        {{ dbt.hash('record_id') }} as record_hash
     from normalised
 
 )

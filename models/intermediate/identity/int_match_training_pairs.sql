@@ -1,10 +1,10 @@
-{#- Labelled pairs for the m probabilities (scripts/estimate_match_weights.py): two contact records
-    that share an email or a phone, so deterministic identity already calls them one person,
-    compared like the candidates. How often each level occurs here is how often it occurs between
-    records of the same person; the shared identifier is not a compared field, so the labels do
-    not bias the fields. Keys held by more than unified_segments_match_max_block_size records
+{#- Labelled pairs that check the estimated m probabilities (scripts/match_weights.py): two contact
+    records that share an email or a phone, so deterministic identity already calls them one
+    person, compared like the candidates. How often each level occurs here is how often it occurs
+    between records of the same person; the shared identifier is not a compared field, so the
+    labels do not bias the fields. The estimate does not use them: most data sets have none. Keys held by more than unified_segments_match_max_block_size records
     (placeholders, shared office addresses) label nothing.
-    A view: only the weight estimation reads it, so builds do not pay for it. -#}
+    A view: only int_match_level_patterns reads it. -#}
 {{ config(materialized='view') }}
 {%- set max_block_size = required_var('unified_segments_match_max_block_size') %}
 

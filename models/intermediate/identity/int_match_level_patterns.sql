@@ -1,0 +1,78 @@
+{#- What int_match_weights estimates the weights from (macro estimate_match_weights): how many record pairs show
+    each pattern of comparison levels (the fields' levels joined with '|', in the order of the
+    field_names column), per sample of pairs (pair_sample):
+      random     random pairs (int_match_random_pairs_compared): almost all different people, so
+                 their levels give the u probabilities;
+      rule       the candidate pairs of one blocking rule, with the fields the rule holds fixed
+                 (fixed_fields): expectation-maximisation on them gives the m probabilities;
+      candidate  every candidate pair once: the prior;
+      labelled   pairs sharing an email or a phone (int_match_training_pairs), to check the
+                 estimate against when the data has them (scripts/match_weights.py).
+    A view: int_match_weights reads it once. -#}
+{{ config(materialized='view') }}
+{%- set fields = match_fields() %}
+{%- set rules = match_blocking_rules() %}
+{%- set pattern -%}
+    {%- for entry in fields -%}
+        {{ entry.field }}_level{{ " || '|' || " if not loop.last }}
+    {%- endfor -%}
+{%- endset %}
+
+with
+
+candidates as (
+
+    select * from {{ ref('int_match_pairs_compared') }}
+
+),
+
+samples as (
+
+    select
+        'random' as pair_sample,
+        cast(null as {{ dbt.type_string() }}) as blocking_rule,
+        '' as fixed_fields,
+        {{ pattern }} as pattern
+    from {{ ref('int_match_random_pairs_compared') }}
+    union all
+    select
+        'labelled' as pair_sample,
+        cast(null as {{ dbt.type_string() }}) as blocking_rule,
+        '' as fixed_fields,
+        {{ pattern }} as pattern
+    from {{ ref('int_match_training_pairs') }}
+    union all
+    select
+        'candidate' as pair_sample,
+        cast(null as {{ dbt.type_string() }}) as blocking_rule,
+        '' as fixed_fields,
+        {{ pattern }} as pattern
+    from candidates
+    {%- for rule in rules %}
+        union all
+        select
+            'rule' as pair_sample,
+            '{{ rule.name }}' as blocking_rule,
+            '{{ match_rule_fixed_fields(rule) }}' as fixed_fields,
+            {{ pattern }} as pattern
+        from candidates
+        where blocking_rules like '%,{{ rule.name }},%'
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        pair_sample,
+        blocking_rule,
+        fixed_fields,
+        '{{ fields | map(attribute='field') | join('|') }}' as field_names,
+        pattern,
+        count(*) as pairs
+    from samples
+    group by pair_sample, blocking_rule, fixed_fields, pattern
+
+)
+
+select * from final
