@@ -4,8 +4,9 @@
     fields' level counts per sample), so the arithmetic runs here, in the template, once per build,
     and every engine gets the same numbers from the same counts.
 
-    u      the share of each level among random pairs (almost all different people), add-one
-           smoothed so a level never seen keeps a finite weight;
+    u      the share of each level among random pairs (almost all different people); the seed's u
+           counts as match_u_prior_pairs() random pairs (a field the seed lacks: one pair per
+           level), so a short list keeps sensible u and a level never seen a finite weight;
     m      expectation-maximisation (EM) on the candidate pairs of each blocking rule with u fixed,
            the fields the rule blocks on left out (all its pairs agree on them), then the mean over
            the rules that estimated the field. The weights of seeds/match_weights.csv are the
@@ -18,6 +19,7 @@
     the seed's m (and the prior the seed's), and the row says so. -#}
 
 {% macro match_em_prior_pairs() %}{{ return(10) }}{% endmacro %}
+{% macro match_u_prior_pairs() %}{{ return(1000) }}{% endmacro %}
 {% macro match_em_max_iterations() %}{{ return(500) }}{% endmacro %}
 {% macro match_em_tolerance() %}{{ return(0.000001) }}{% endmacro %}
 
@@ -33,12 +35,13 @@
         {%- do fields.append(entry.field) -%}
         {%- do levels.update({entry.field: types[entry.comparison]}) -%}
     {%- endfor -%}
-    {%- set seed_m, seed_prior = {}, namespace(value=none) -%}
+    {%- set seed_m, seed_u, seed_prior = {}, {}, namespace(value=none) -%}
     {%- for row in seed -%}
         {%- if row.comparison == 'prior' -%}
             {%- set seed_prior.value = row.m_probability | float -%}
         {%- else -%}
             {%- do seed_m.setdefault(row.comparison, {}).update({row.level: row.m_probability | float}) -%}
+            {%- do seed_u.setdefault(row.comparison, {}).update({row.level: row.u_probability | float}) -%}
         {%- endif -%}
     {%- endfor -%}
 
@@ -66,7 +69,18 @@
     {%- endfor -%}
     {%- set u = {} -%}
     {%- for field in observed -%}
-        {%- do u.update({field: unified_segments.match_level_shares(random, field, levels[field], none, 1.0, {})}) -%}
+        {%- if seed_u.get(field) -%}
+            {#- A level the seed lacks (a seed from an older version) counts as rare. -#}
+            {%- set filled = {} -%}
+            {%- for level in levels[field] -%}
+                {%- do filled.update({level: seed_u[field].get(level, 0.001)}) -%}
+            {%- endfor -%}
+            {%- set prior_u = unified_segments.match_level_shares([], field, levels[field], none, 1.0, filled) -%}
+            {%- do u.update({field: unified_segments.match_level_shares(random, field, levels[field], none,
+                                                                         unified_segments.match_u_prior_pairs(), prior_u)}) -%}
+        {%- else -%}
+            {%- do u.update({field: unified_segments.match_level_shares(random, field, levels[field], none, 1.0, {})}) -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- set start = {} -%}
     {%- for field in observed -%}

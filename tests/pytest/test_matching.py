@@ -8,6 +8,7 @@ import itertools
 import json
 import math
 import os
+import re
 import shutil
 from unittest import mock
 
@@ -15,8 +16,9 @@ import pytest
 
 import evaluate_identity
 import febrl
+import load_raw
 import match_weights
-from conftest import dbt, load, query
+from conftest import NOT_A_LIVE_FEED, dbt, load, query, write_csv
 from warehouse import DuckDBWarehouse
 
 
@@ -316,3 +318,58 @@ def test_soundex_keys_follow_the_american_soundex_rules(sample, febrl1_without_a
     # The rules' own examples.
     for name, key in (("robert", "r163"), ("rupert", "r163"), ("ashcraft", "a261"), ("tymczak", "t522"), ("pfister", "p236")):
         assert american_soundex(name) == key, name
+
+
+def test_a_chain_of_matches_joining_people_the_scores_tell_apart_is_flagged(tmp_path):
+    """b (name, postal code and street, nothing else) matches a and matches c; a and c agree on the
+    same and differ on birth date and city: the matches a ~ b ~ c chain two people."""
+    columns = [*load_raw.RAW_CONTRACT["crm_contacts"][0], "loaded_at"]
+    person = {"first_name": "John", "last_name": "Smith", "postal_code": "AB1 2CD", "address_line": "1 High Street"}
+    rows = [
+        {**person, "contact_id": "a", "birth_date": "1980-01-01", "city": "London"},
+        {**person, "contact_id": "b"},
+        {**person, "contact_id": "c", "birth_date": "1990-05-05", "city": "Leeds"},
+    ]
+    # Around them, a list of other people, so names and places have their usual frequencies.
+    firsts = "anna ben carla dev erin farid gita hugo ines jonas kemal lena marco nora omar".split()
+    lasts = "adams brown cohen diaz evans fischer garcia hughes ito jones".split()
+    for i, (first, last) in enumerate(itertools.product(firsts, lasts)):
+        town = f"town{i % 40}"
+        rows.append(
+            {
+                "contact_id": f"x{i:03d}",
+                "first_name": first,
+                "last_name": last,
+                "birth_date": f"19{50 + i % 40}-0{1 + i % 9}-1{i % 10}",
+                "postal_code": f"ZZ{i % 60} {i % 7}AA",
+                "address_line": f"{i} {last} lane",
+                "city": town,
+            }
+        )
+    write_csv(
+        tmp_path / "raw" / "crm_contacts.csv",
+        columns,
+        [{**r, "updated_at": "2026-10-01T00:00:00Z", "loaded_at": "2026-10-02"} for r in rows],
+    )
+    db = tmp_path / "warehouse.duckdb"
+    load(tmp_path / "raw", db)
+    # The shipped weights, not this list's own, so the pairs score as the test says.
+    frozen = {"unified_segments_match_weights": "seed"}
+    result = dbt("build", *NOT_A_LIVE_FEED, db=db, vars=frozen)
+    pairs = query(
+        db, "select record_id_a, record_id_b, is_match from identity.int_match_pairs_scored where record_id_a < 'x' order by 1, 2"
+    )
+    assert pairs == [("a", "b", True), ("a", "c", False), ("b", "c", True)], pairs
+    flagged = query(
+        db, "select cluster_id, records, matches, contradictions, weakest_contradiction from identity.int_match_cluster_quality"
+    )
+    assert [row[:4] for row in flagged] == [("a", 3, 2, 1)]
+    assert flagged[0][4].startswith("a ~ c at match probability 0.0"), flagged
+    assert "WARN 1 match_clusters_hold_no_contradictions" in re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    link = '{a: "contact_id:a", b: "contact_id:c"}'
+    explained = dbt("run-operation", "explain_identity_link", "--args", link, db=db, vars=frozen).stdout
+    assert "WARNING: this match is one of a chain: its cluster of 3 contact records holds 1 pair(s)" in explained, explained
+
+    # A cluster larger than the max fails the build, naming the guard.
+    small = dbt("build", *NOT_A_LIVE_FEED, db=db, vars={**frozen, "unified_segments_match_max_cluster_size": 2}, check=False)
+    assert small.returncode != 0 and "FAIL 1 match_clusters_stay_small" in re.sub(r"\x1b\[[0-9;]*m", "", small.stdout)

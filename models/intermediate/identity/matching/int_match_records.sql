@@ -2,7 +2,8 @@
     normalised for comparison (names lower-cased letters only; postal code without spaces; street
     suffixes abbreviated as var unified_segments_match_address_abbreviations says; any other match
     field lower-cased and trimmed), and the columns blocking rules may use: derived keys, a soundex
-    key per name field, and per field with term frequencies the share of records holding its value.
+    key per name field, and per field with term frequencies the share of records holding its value;
+    record_number is an integer node id for the match clusters.
     Email and phone only label check pairs (they are identifiers, which deterministic identity
     already links on). A contact is the record because contacts carry names, birth dates and
     addresses; transactions and events carry identifiers only. -#}
@@ -68,7 +69,8 @@ final as (
             cast(nullif(count({{ entry.field }}) over (partition by {{ entry.field }}), 0) as {{ type_double() }})
             / count({{ entry.field }}) over () as {{ entry.field }}_frequency,
         {%- endfor %}
-        {{ dbt.hash('record_id') }} as record_hash
+        {{ dbt.hash('record_id') }} as record_hash,
+        row_number() over (order by record_id) as record_number
     from normalised
 
 )
