@@ -1,6 +1,6 @@
-{#- What int_match_weights estimates the weights from (macro estimate_match_weights): how many record pairs show
-    each pattern of comparison levels (the fields' levels joined with '|', in the order of the
-    field_names column), per sample of pairs (pair_sample):
+{#- What int_match_weights estimates the weights from (macro estimate_match_weights): how many
+    record pairs show each pattern of comparison levels (the fields' levels joined with '|', in the
+    order of the field_names column), per sample of pairs (pair_sample):
       random     random pairs (int_match_random_pairs_compared): almost all different people, so
                  their levels give the u probabilities;
       rule       the candidate pairs of one blocking rule, with the fields the rule holds fixed
@@ -12,6 +12,16 @@
 {{ config(materialized='view') }}
 {%- set fields = match_fields() %}
 {%- set rules = match_blocking_rules() %}
+{%- set samples = [
+    {'name': 'random', 'relation': ref('int_match_random_pairs_compared'), 'rule': none, 'fixed': ''},
+    {'name': 'labelled', 'relation': ref('int_match_training_pairs'), 'rule': none, 'fixed': ''},
+    {'name': 'candidate', 'relation': 'candidates', 'rule': none, 'fixed': ''},
+] %}
+{%- for rule in rules %}
+    {%- set fixed = match_rule_fixed_fields(rule) %}
+    {%- do samples.append({'name': 'rule', 'relation': 'candidates', 'rule': rule.name, 'fixed': fixed}) %}
+{%- endfor %}
+{%- set no_rule = 'cast(null as ' ~ dbt.type_string() ~ ')' %}
 {%- set pattern -%}
     {%- for entry in fields -%}
         {{ entry.field }}_level{{ " || '|' || " if not loop.last }}
@@ -28,36 +38,18 @@ candidates as (
 
 samples as (
 
-    select
-        'random' as pair_sample,
-        cast(null as {{ dbt.type_string() }}) as blocking_rule,
-        '' as fixed_fields,
-        {{ pattern }} as pattern
-    from {{ ref('int_match_random_pairs_compared') }}
-    union all
-    select
-        'labelled' as pair_sample,
-        cast(null as {{ dbt.type_string() }}) as blocking_rule,
-        '' as fixed_fields,
-        {{ pattern }} as pattern
-    from {{ ref('int_match_training_pairs') }}
-    union all
-    select
-        'candidate' as pair_sample,
-        cast(null as {{ dbt.type_string() }}) as blocking_rule,
-        '' as fixed_fields,
-        {{ pattern }} as pattern
-    from candidates
-    {%- for rule in rules %}
-        union all
+    {% for sample in samples -%}
         select
-            'rule' as pair_sample,
-            '{{ rule.name }}' as blocking_rule,
-            '{{ match_rule_fixed_fields(rule) }}' as fixed_fields,
+            '{{ sample.name }}' as pair_sample,
+            {{ "'" ~ sample.rule ~ "'" if sample.rule else no_rule }} as blocking_rule,
+            '{{ sample.fixed }}' as fixed_fields,
             {{ pattern }} as pattern
-        from candidates
-        where blocking_rules like '%,{{ rule.name }},%'
-    {%- endfor %}
+        from {{ sample.relation }}
+        {% if sample.rule -%}
+            where blocking_rules like '%,{{ sample.rule }},%'
+        {% endif -%}
+        {{ 'union all' if not loop.last }}
+    {% endfor %}
 
 ),
 
