@@ -45,9 +45,10 @@
         {%- endif -%}
     {%- endfor -%}
 
-    {#- The samples, each pattern as {field: level} and its pair count. -#}
+    {#- The samples, each pattern as {field: level} and its pair count, in code-point order of the
+        patterns (not the engine's collation), so every engine adds them up in the same order. -#}
     {%- set random, candidate, rules = [], [], {} -%}
-    {%- for row in rows -%}
+    {%- for row in rows | sort(attribute='pattern', case_sensitive=true) -%}
         {%- set parts = row.pattern.split('|') -%}
         {%- set pattern = {} -%}
         {%- for field in fields -%}

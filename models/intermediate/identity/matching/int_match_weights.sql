@@ -14,7 +14,7 @@
 {#- Compiling without a built warehouse (sqlfluff, dbt compile on a fresh file) reads the seed. -#}
 {%- if execute and choice == 'build' and load_relation(patterns) is not none %}
     {%- set rows = run_query("select pair_sample, blocking_rule, fixed_fields, pattern, pairs from " ~ patterns
-        ~ " where pair_sample <> 'labelled' order by pair_sample, blocking_rule, pattern").rows %}
+        ~ " where pair_sample <> 'labelled'").rows %}
     {%- set count = run_query('select count(*) from ' ~ records).columns[0].values()[0] | int %}
     {%- set frozen = run_query('select comparison, level, m_probability, u_probability from ' ~ seed).rows %}
     {%- set estimated = estimate_match_weights(rows, count, frozen) %}
