@@ -80,15 +80,13 @@
             {{ print("      match probability " ~ scored.rows[0][0] ~ " (weight " ~ scored.rows[0][1] ~ "): "
                      ~ scored.rows[0][2]) }}
             {%- set cluster = run_query(
-                "select q.records, q.contradictions, q.weakest_contradiction from " ~ ref('int_match_cluster_quality') ~ " as q"
-                ~ " where q.cluster_id = (select min(r2.record_id) from " ~ ref('int_match_clusters') ~ " as c"
-                ~ " inner join " ~ ref('int_match_records') ~ " as r on c.node = r.record_number"
-                ~ " inner join " ~ ref('int_match_clusters') ~ " as c2 on c.component = c2.component"
-                ~ " inner join " ~ ref('int_match_records') ~ " as r2 on c2.node = r2.record_number"
-                ~ " where r.record_id = '" ~ scored.rows[0][3] ~ "') and q.contradictions > 0") -%}
+                "select q.records, q.contradictions, q.cut_matches, q.weakest_contradiction from "
+                ~ ref('int_match_cluster_quality') ~ " as q inner join " ~ ref('int_match_cluster_members')
+                ~ " as m on q.cluster_id = m.cluster_id where m.record_id = '" ~ scored.rows[0][3] ~ "' and q.contradictions > 0") -%}
             {%- for flagged in cluster.rows -%}
-                {{ print("      WARNING: this match is one of a chain: its cluster of " ~ flagged[0] ~ " contact records holds "
-                         ~ flagged[1] ~ " pair(s) that score as different people, the weakest " ~ flagged[2]) }}
+                {{ print("      WARNING: this match is one of a chain: its cluster of " ~ flagged[0] ~ " contact records held "
+                         ~ flagged[1] ~ " pair(s) that score as different people (the weakest " ~ flagged[3] ~ "), and "
+                         ~ flagged[2] ~ " match(es) were cut (int_match_chain_cuts)") }}
             {%- endfor -%}
         {%- endif -%}
     {%- endfor -%}

@@ -320,7 +320,7 @@ def test_soundex_keys_follow_the_american_soundex_rules(sample, febrl1_without_a
         assert american_soundex(name) == key, name
 
 
-def test_a_chain_of_matches_joining_people_the_scores_tell_apart_is_flagged(tmp_path):
+def test_a_chain_of_matches_joining_people_the_scores_tell_apart_is_cut(tmp_path):
     """b (name, postal code and street, nothing else) matches a and matches c; a and c agree on the
     same and differ on birth date and city: the matches a ~ b ~ c chain two people."""
     columns = [*load_raw.RAW_CONTRACT["crm_contacts"][0], "loaded_at"]
@@ -361,14 +361,27 @@ def test_a_chain_of_matches_joining_people_the_scores_tell_apart_is_flagged(tmp_
     )
     assert pairs == [("a", "b", True), ("a", "c", False), ("b", "c", True)], pairs
     flagged = query(
-        db, "select cluster_id, records, matches, contradictions, weakest_contradiction from identity.int_match_cluster_quality"
+        db,
+        "select cluster_id, records, matches, contradictions, cut_matches, weakest_contradiction "
+        "from identity.int_match_cluster_quality",
     )
-    assert [row[:4] for row in flagged] == [("a", 3, 2, 1)]
-    assert flagged[0][4].startswith("a ~ c at match probability 0.0"), flagged
-    assert "WARN 1 match_clusters_hold_no_contradictions" in re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
-    link = '{a: "contact_id:a", b: "contact_id:c"}'
+    assert [row[:5] for row in flagged] == [("a", 3, 2, 1, 1)]
+    assert flagged[0][5].startswith("a ~ c at match probability 0.0"), flagged
+    assert "WARN 1 match_chains_cut" in re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    # The two matches weigh the same: the first by record ids stays, the other is cut, and a and c
+    # are two people.
+    cuts = query(db, "select record_id_a, record_id_b, reason from identity.int_match_chain_cuts")
+    assert [cut[:2] for cut in cuts] == [("b", "c")] and cuts[0][2].startswith("would chain a ~ c (match probability 0.0"), cuts
+    people = query(
+        db,
+        "select count(distinct person_id) from identity.int_identifiers_resolved "
+        "where identifier_key in ('contact_id:a', 'contact_id:b', 'contact_id:c')",
+    )
+    assert people == [(2,)]
+    link = '{a: "contact_id:a", b: "contact_id:b"}'
     explained = dbt("run-operation", "explain_identity_link", "--args", link, db=db, vars=frozen).stdout
-    assert "WARNING: this match is one of a chain: its cluster of 3 contact records holds 1 pair(s)" in explained, explained
+    assert "WARNING: this match is one of a chain: its cluster of 3 contact records held 1 pair(s)" in explained, explained
+    assert "and 1 match(es) were cut" in explained, explained
 
     # A cluster larger than the max fails the build, naming the guard.
     small = dbt("build", *NOT_A_LIVE_FEED, db=db, vars={**frozen, "unified_segments_match_max_cluster_size": 2}, check=False)

@@ -2,8 +2,9 @@
     with when they were first and last seen together, how often, and one source row that shows
     it (provenance for "why are these the same person"). identifier_key_a < identifier_key_b.
     With var unified_segments_probabilistic_matching on, the contact pairs probabilistic matching
-    calls a match join them as edges of source_model 'probabilistic_match' (example_source_row_key:
-    the two contact ids; the evidence is in int_match_pairs_scored). Merge protection treats them
+    calls a match (int_match_edges: no chain cut) join them as edges of source_model
+    'probabilistic_match' (example_source_row_key: the two contact ids; the evidence is in
+    int_match_pairs_scored). Merge protection treats them
     like every other edge. -#}
 
 with
@@ -57,8 +58,7 @@ aggregated as (
             last_seen_at,
             cast(1 as bigint) as observation_count,
             record_id_a || ' ~ ' || record_id_b as example_source_row_key
-        from {{ ref('int_match_pairs_scored') }}
-        where is_match
+        from {{ ref('int_match_edges') }}
 
     ),
 {% endif %}

@@ -1,23 +1,26 @@
 {#- Every match cluster with more than two records, checked for chaining: matches A ~ B and B ~ C
     put A and C in one cluster even when A and C were compared and score clearly as different people
     (match probability below var unified_segments_match_contradiction_probability). Such pairs are
-    contradictions: the cluster is flagged (test match_clusters_hold_no_contradictions, a warning)
-    with its weakest contradiction, and explain_identity_link names it for a link that goes through
-    the cluster. A cluster larger than var unified_segments_match_max_cluster_size fails the build
-    (test match_clusters_stay_small). -#}
+    contradictions; int_match_chain_cuts cuts the matches that would join them, and this model
+    counts them (test match_chains_cut warns) with the weakest contradiction. A cluster larger than
+    var unified_segments_match_max_cluster_size fails the build (test match_clusters_stay_small). -#}
 {%- set contradiction = required_var('unified_segments_match_contradiction_probability') %}
 
 with
 
-records as (
+members as (
 
-    select * from {{ ref('int_match_records') }}
+    select * from {{ ref('int_match_cluster_members') }}
+    where cluster_records > 2
 
 ),
 
-clusters as (
+sizes as (
 
-    select * from {{ ref('int_match_clusters') }}
+    select distinct
+        cluster_id,
+        cluster_records as records
+    from members
 
 ),
 
@@ -27,39 +30,27 @@ scored as (
 
 ),
 
-members as (
+cuts as (
 
     select
-        clusters.component as cluster_node,
-        records.record_id
-    from clusters
-    inner join records on clusters.node = records.record_number
-
-),
-
-sizes as (
-
-    select
-        cluster_node,
-        min(record_id) as cluster_id,
-        count(*) as records
-    from members
-    group by cluster_node
-    having count(*) > 2
+        cluster_id,
+        count(*) as cut_matches
+    from {{ ref('int_match_chain_cuts') }}
+    group by cluster_id
 
 ),
 
 inside as (
 
     select
-        a.cluster_node,
+        a.cluster_id,
         scored.record_id_a,
         scored.record_id_b,
         scored.match_probability,
         scored.is_match
     from scored
     inner join members as a on scored.record_id_a = a.record_id
-    inner join members as b on scored.record_id_b = b.record_id and a.cluster_node = b.cluster_node
+    inner join members as b on scored.record_id_b = b.record_id and a.cluster_id = b.cluster_id
 
 ),
 
@@ -67,7 +58,7 @@ ranked as (
 
     select
         *,
-        row_number() over (partition by cluster_node order by match_probability, record_id_a, record_id_b) as weakness
+        row_number() over (partition by cluster_id order by match_probability, record_id_a, record_id_b) as weakness
     from inside
 
 ),
@@ -75,7 +66,7 @@ ranked as (
 summary as (
 
     select
-        cluster_node,
+        cluster_id,
         sum(case when is_match then 1 else 0 end) as matches,
         count(*) as compared_pairs,
         sum(case when match_probability < {{ contradiction }} then 1 else 0 end) as contradictions,
@@ -88,21 +79,23 @@ summary as (
             end
         ) as weakest_contradiction
     from ranked
-    group by cluster_node
+    group by cluster_id
 
 ),
 
 final as (
 
     select
-        sizes.cluster_id,
+        summary.cluster_id,
         sizes.records,
         summary.matches,
         summary.compared_pairs,
         summary.contradictions,
-        summary.weakest_contradiction
-    from sizes
-    inner join summary on sizes.cluster_node = summary.cluster_node
+        summary.weakest_contradiction,
+        coalesce(cuts.cut_matches, 0) as cut_matches
+    from summary
+    inner join sizes on summary.cluster_id = sizes.cluster_id
+    left join cuts on summary.cluster_id = cuts.cluster_id
 
 )
 
