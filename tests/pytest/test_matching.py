@@ -208,8 +208,11 @@ DEFAULT_FIELDS = [
 def test_a_field_added_by_configuration_is_compared_and_weighed_from_the_data(sample, tmp_path):
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(sample.db, db)
-    fields = {"unified_segments_match_fields": [*DEFAULT_FIELDS, {"field": "country", "comparison": "exact"}]}
+    added = [{"field": "country", "comparison": "exact"}, {"field": "created_at", "comparison": "date"}]
+    fields = {"unified_segments_match_fields": [*DEFAULT_FIELDS, *added]}
     dbt("build", *MATCHING, db=db, vars=fields)
+    signed_up = query(db, "select distinct created_at_level from identity.int_match_pairs_scored")
+    assert {"exact", "different"} <= {level for (level,) in signed_up}, signed_up
     country = query(db, "select level, estimated_from from identity.int_match_weights where comparison = 'country' order by 1")
     assert [level for level, _ in country] == ["different", "exact"]
     assert all(source.startswith("build: EM over") for _, source in country), country
@@ -221,7 +224,8 @@ def test_a_field_added_by_configuration_is_compared_and_weighed_from_the_data(sa
     result = dbt("build", *MATCHING, db=db, vars=frozen, check=False)
     assert result.returncode != 0 and "FAIL" in result.stdout and "match_levels_have_weights" in result.stdout, result.stdout
     unweighted = query(db, "select distinct unweighted_levels from identity.int_match_pairs_scored where unweighted_levels <> ''")
-    assert {text for (text,) in unweighted} <= {"country exact, ", "country different, "} and unweighted, unweighted
+    named = {item.split()[0] for (text,) in unweighted for item in text.split(", ") if item}
+    assert named == {"country", "created_at"}, unweighted
 
 
 BAD_MATCH_CONFIG = {

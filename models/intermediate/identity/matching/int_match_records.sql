@@ -1,12 +1,12 @@
 {#- The records probabilistic matching compares: one per staged CRM contact, its fields
     normalised for comparison (names lower-cased letters only; postal code without spaces; street
     suffixes abbreviated as var unified_segments_match_address_abbreviations says; any other match
-    field lower-cased and trimmed), and the columns blocking rules may use: derived keys, a soundex
-    key per name field, and per field with term frequencies the share of records holding its value;
-    record_number is an integer node id for the match clusters.
-    Email and phone only label check pairs (they are identifiers, which deterministic identity
-    already links on). A contact is the record because contacts carry names, birth dates and
-    addresses; transactions and events carry identifiers only. -#}
+    field lower-cased and trimmed, or a date when it is compared as one), and the columns blocking
+    rules may use: derived keys, a soundex key per name field, and per field with term frequencies
+    the share of records holding its value; record_number is an integer node id for the match
+    clusters. Email and phone only label check pairs (they are identifiers, which deterministic
+    identity already links on). A contact is the record because contacts carry names, birth dates
+    and addresses; transactions and events carry identifiers only. -#}
 {%- set abbreviations = required_var('unified_segments_match_address_abbreviations') %}
 {%- set fields = match_fields() %}
 {%- set other_fields = fields | map(attribute='field') | reject('in', match_normalised_fields()) | list %}
@@ -43,8 +43,12 @@ normalised as (
         {{ clean_text("replace(postal_code, ' ', '')") }} as postal_code,
         {{ clean_text(ns.address) }} as address_line,
         lower(city) as city,
-        {%- for field in other_fields %}
-            {{ clean_text('lower(cast(' ~ field ~ ' as ' ~ dbt.type_string() ~ '))') }} as {{ field }},
+        {%- for entry in fields if entry.field in other_fields %}
+            {%- if entry.comparison == 'date' %}
+            cast({{ entry.field }} as date) as {{ entry.field }},
+            {%- else %}
+            {{ clean_text('lower(cast(' ~ entry.field ~ ' as ' ~ dbt.type_string() ~ '))') }} as {{ entry.field }},
+            {%- endif %}
         {%- endfor %}
         email,
         phone,
