@@ -117,19 +117,17 @@
     {%- endfor -%}
 
     {%- set all_pairs = records * (records - 1) / 2 -%}
-    {%- set prior = namespace(value=seed_prior.value, iterations=0, source='seed: no candidate pairs') -%}
+    {%- set prior = namespace(value=seed_prior.value, iterations=0, converged=false, source='seed: no candidate pairs') -%}
     {%- if candidate and all_pairs > 0 -%}
         {%- set prior.value = [(candidate | sum(attribute='pairs')) / all_pairs / 2, 0.5] | min -%}
-        {%- for iteration in range(1, unified_segments.match_em_max_iterations() + 1) if prior.source != 'build' -%}
+        {%- for iteration in range(1, unified_segments.match_em_max_iterations() + 1) if not prior.converged -%}
             {%- set odds = prior.value / (1 - prior.value) -%}
             {%- set expected = namespace(value=0.0) -%}
             {%- for item in candidate -%}
                 {%- set expected.value = expected.value + unified_segments.match_chance(item.levels, odds, m, u, observed) * item.pairs -%}
             {%- endfor -%}
             {%- set new = [[expected.value / all_pairs, 1e-15] | max, 0.5] | min -%}
-            {%- if (new - prior.value) | abs < unified_segments.match_em_tolerance() * prior.value -%}
-                {%- set prior.source = 'build' -%}
-            {%- endif -%}
+            {%- set prior.converged = (new - prior.value) | abs < unified_segments.match_em_tolerance() * prior.value -%}
             {%- set prior.value = new -%}
             {%- set prior.iterations = iteration -%}
         {%- endfor -%}

@@ -10,14 +10,13 @@
 {%- set members, scored = ref('int_match_cluster_members'), ref('int_match_pairs_scored') %}
 {%- set cuts = [] %}
 {%- if execute and load_relation(members) is not none %}
+    {#- The matches and the clearly different pairs inside clusters of three or more records (a chain
+        needs three); a cluster without such a pair cuts nothing. -#}
     {%- set rows = run_query(
         "select a.cluster_id, s.record_id_a, s.record_id_b, s.is_match, s.match_weight, s.match_probability from "
         ~ scored ~ " as s inner join " ~ members ~ " as a on s.record_id_a = a.record_id inner join " ~ members
         ~ " as b on s.record_id_b = b.record_id and a.cluster_id = b.cluster_id"
-        ~ " where a.cluster_id in (select c.cluster_id from " ~ members ~ " as c inner join " ~ members
-        ~ " as d on c.cluster_id = d.cluster_id inner join " ~ scored ~ " as t on t.record_id_a = c.record_id"
-        ~ " and t.record_id_b = d.record_id where t.match_probability < " ~ contradiction ~ ")"
-        ~ " and (s.is_match or s.match_probability < " ~ contradiction ~ ")").rows %}
+        ~ " where a.cluster_records > 2 and (s.is_match or s.match_probability < " ~ contradiction ~ ")").rows %}
     {%- set clusters = {} %}
     {%- for row in rows %}
         {%- set cluster = clusters.setdefault(row[0], {'matches': [], 'apart': []}) %}
@@ -27,7 +26,7 @@
             {%- do cluster.apart.append([row[1], row[2], row[5]]) %}
         {%- endif %}
     {%- endfor %}
-    {%- for cluster_id, cluster in clusters | dictsort %}
+    {%- for cluster_id, cluster in clusters | dictsort if cluster.apart %}
         {%- set group = {} %}
         {%- for match in cluster.matches | sort(attribute='a,b') | sort(attribute='weight', reverse=true) %}
             {%- set group_a, group_b = group.get(match.a, [match.a]), group.get(match.b, [match.b]) %}
