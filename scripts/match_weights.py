@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     wh = connect(args.target, read_only=True)
     try:
         weights = wh.rows(
-            "select comparison, level, m_probability, u_probability, estimated_from from identity.int_match_weights"
+            "select comparison, level, m_probability, u_probability, estimated_from from identity.int_match_weights "
+            "order by weight_order"
         )
         rules = wh.rows(
             "select blocking_rule, candidate_pairs, pairs_only_this_rule, expected_matches, matches "
@@ -67,9 +68,6 @@ def main(argv: list[str] | None = None) -> None:
         wh.close()
     if not weights:
         raise SystemExit("identity.int_match_weights is empty: build the int_match_* models first")
-    # The prior first, then the fields in the order of their first row.
-    order = {c: i for i, (c, *_) in reversed(list(enumerate(weights)))}
-    weights.sort(key=lambda w: (w[0] != "prior", order[w[0]]))
 
     print(f"{'blocking rule':<34}{'pairs':>10}{'only this rule':>16}{'expected matches':>18}{'matches':>9}")
     for rule, pairs, only, expected, matches in rules:

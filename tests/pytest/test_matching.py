@@ -390,3 +390,32 @@ def test_a_chain_of_matches_joining_people_the_scores_tell_apart_is_cut(tmp_path
     # A cluster larger than the max fails the build, naming the guard.
     small = dbt("build", *NOT_A_LIVE_FEED, db=db, vars={**frozen, "unified_segments_match_max_cluster_size": 2}, check=False)
     assert small.returncode != 0 and "FAIL 1 match_clusters_stay_small" in re.sub(r"\x1b\[[0-9;]*m", "", small.stdout)
+
+
+def test_frozen_weights_keep_the_fields_order_so_a_refreeze_diffs_only_in_numbers(sample, tmp_path):
+    out = tmp_path / "frozen.csv"
+    with on_duckdb(sample.db):
+        match_weights.main(["--freeze", "--out", str(out)])
+    with out.open() as f:
+        rows = [(r["comparison"], r["level"]) for r in csv.DictReader(f)]
+    name_levels = ["exact", "typo", "two_typos", "prefix", "sounds_alike", "different"]
+    expected = [("prior", "match")]
+    expected += [("first_name", level) for level in name_levels] + [("last_name", level) for level in name_levels]
+    expected += [
+        ("birth_date", level) for level in ["exact", "month_day_swapped", "typo", "two_typos", "within_year", "different"]
+    ]
+    expected += [("postal_code", level) for level in ["exact", "typo", "two_typos", "different"]]
+    expected += [("address_line", level) for level in ["exact", "typo", "similar", "different"]]
+    expected += [("city", "exact"), ("city", "different")]
+    assert rows == expected
+
+
+def test_the_random_sample_for_u_stops_at_its_cap(sample, tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample.db, db)
+    capped = {"unified_segments_match_u_sample_max_pairs": 1000}
+    dbt("build", "--select", "int_match_random_pairs_compared", db=db, vars=capped)
+    assert query(db, "select count(*) from identity.int_match_random_pairs_compared") == [(1000,)]
+    # Uncapped, each of the n records pairs with the next ten: 10n, less 10 + 9 + ... + 1 at the end.
+    records = query(sample.db, "select count(*) from identity.int_match_records")[0][0]
+    assert query(sample.db, "select count(*) from identity.int_match_random_pairs_compared") == [(10 * records - 55,)]

@@ -4,7 +4,8 @@
     so a new data set is scored by its own weights on its first run; with 'seed' the frozen weights
     of seeds/match_weights.csv (scripts/match_weights.py --freeze writes them from a build), so
     weights, and the person ids they decide, stay put while the data grows. estimated_from says
-    where each row came from. -#}
+    where each row came from; weight_order lists the prior first, then the fields in the var's order
+    and each field's levels strongest first (the seed's rows: by name). -#}
 {%- set choice = required_var('unified_segments_match_weights') %}
 {%- if choice not in ['build', 'seed'] %}
     {{ exceptions.raise_compiler_error("var unified_segments_match_weights: expected 'build' or 'seed', got '" ~ choice ~ "'") }}
@@ -32,7 +33,8 @@
             '{{ row.level }}' as level,
             cast({{ '%.17g' | format(row.m) }} as {{ type_double() }}) as m_probability,
             cast({{ '%.17g' | format(row.u) }} as {{ type_double() }}) as u_probability,
-            '{{ row.estimated_from }}' as estimated_from
+            '{{ row.estimated_from }}' as estimated_from,
+            {{ loop.index }} as weight_order
         {{ 'union all' if not loop.last }}
     {%- endfor %}
 
@@ -43,7 +45,8 @@
         level,
         cast(m_probability as {{ type_double() }}) as m_probability,
         cast(u_probability as {{ type_double() }}) as u_probability,
-        'seed' as estimated_from
+        'seed' as estimated_from,
+        row_number() over (order by comparison, level) as weight_order
     from {{ seed }}
 
 {%- endif %}
