@@ -53,6 +53,19 @@ FLOOR_QUERY = """
            min(occurred_at) as first_at, max(occurred_at) as last_at, count(distinct session_id) as sessions
     from raw.events group by 1
 """
+# The second floor: what staging must do at least, in one pass: parse the timestamps, keep the first
+# delivery per event id, then aggregate per identifier.
+TYPED_FLOOR_QUERY = """
+    with first_deliveries as (
+        select coalesce(user_id, email, anonymous_id) as identifier, session_id,
+               try_cast(occurred_at as timestamptz) as occurred_at
+        from raw.events
+        qualify row_number() over (partition by event_id order by loaded_at) = 1
+    )
+    select identifier, count(*) as events, min(occurred_at) as first_at, max(occurred_at) as last_at,
+           count(distinct session_id) as sessions
+    from first_deliveries group by 1
+"""
 # 1% of the events again as a new load: fresh ids, loaded an hour after the newest row, occurred
 # when the originals did (late arrivals into past days).
 NEW_LOAD = """

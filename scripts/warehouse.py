@@ -6,6 +6,7 @@ talk to the same database. DuckDB allows one writer per file: readers pass read_
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 from collections.abc import Iterator
@@ -76,7 +77,8 @@ class DuckDBWarehouse(Warehouse):
 
     def __init__(self, path: Path, read_only: bool = False):
         self.con = duckdb.connect(str(path), read_only=read_only)
-        self.con.execute("set TimeZone = 'UTC'")
+        for key, value in duckdb_settings().items():
+            self.con.execute(f"set {key} = '{value}'")
 
     def execute(self, sql, params=()):
         self.con.execute(sql, params)
@@ -171,15 +173,32 @@ class SparkWarehouse(Warehouse):
         self.spark.stop()
 
 
-def spark_settings() -> dict[str, str]:
-    """The server_side_parameters of profiles.yml's spark output, rendered as dbt renders them."""
+def profile_output(name: str) -> dict:
+    """profiles.yml's output for a target, and a renderer for its values as dbt renders them (dbt
+    renders natively: a value that renders to a dict is one)."""
     import jinja2
     import yaml
 
-    text = (PROJECT_DIR / "profiles.yml").read_text()
-    profile = yaml.safe_load(text)["unified_segments"]["outputs"]["spark"]
+    def env_var(var: str, default: str | None = None) -> str:
+        if var not in os.environ and default is None:
+            raise SystemExit(f"Env var required but not provided: '{var}'")
+        return os.environ.get(var, default)
+
     env = jinja2.Environment()
-    env.globals["env_var"] = lambda name, default=None: os.environ.get(name, default)
+    env.globals["env_var"] = env_var
+    return yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())["unified_segments"]["outputs"][name], env
+
+
+def duckdb_settings() -> dict[str, str]:
+    """The settings of profiles.yml's duckdb output (memory limit, threads, time zone), so a script
+    writing the warehouse is bounded as dbt is."""
+    profile, env = profile_output("duckdb")
+    return ast.literal_eval(env.from_string(profile["settings"]).render())
+
+
+def spark_settings() -> dict[str, str]:
+    """The server_side_parameters of profiles.yml's spark output, rendered as dbt renders them."""
+    profile, env = profile_output("spark")
     settings = {key: env.from_string(str(value)).render() for key, value in profile["server_side_parameters"].items()}
     settings["spark.sql.ansi.enabled"] = "false"  # as dbt-spark sets it
     return settings

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import dbt, load, write_csv
 from load_raw import RAW_CONTRACT
+from warehouse import DuckDBWarehouse
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +115,48 @@ def test_a_tier_threshold_that_is_no_bound_fails_naming_it(fresh_db):
     )
     assert result.returncode != 0
     assert "threshold '100' is not '>=<number>' or '><number>'" in result.stdout
+
+
+DUCKDB_SETTINGS = (
+    "select current_setting('memory_limit') as memory_limit, current_setting('threads') as threads, "
+    "current_setting('temp_directory') as temp_directory"
+)
+
+
+def shown_settings(db, env: dict) -> dict:
+    """The DuckDB settings dbt's connection has under env, and those of a script's connection."""
+    shown = dbt("show", "--inline", DUCKDB_SETTINGS, "--output", "json", db=db, env=env).stdout
+    by_dbt = json.loads(shown[shown.index('{\n  "show"') :])["show"][0]
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        script = DuckDBWarehouse(db.with_name("script.duckdb"))
+        by_script = dict(zip(by_dbt, script.rows(DUCKDB_SETTINGS)[0], strict=True))
+        script.close()
+    return by_dbt, by_script
+
+
+def test_duckdb_memory_threads_and_spill_directory_come_from_the_environment(tmp_path):
+    """Bounded by default (3GB, not DuckDB's 80% of RAM); the environment sets limit, threads and
+    spill directory, for dbt and for the scripts alike."""
+    db = tmp_path / "warehouse.duckdb"
+    defaults = {"UNIFIED_SEGMENTS_DUCKDB_MEMORY_LIMIT": "3GB"}
+    by_dbt, by_script = shown_settings(db, defaults)
+    assert by_dbt["memory_limit"] == by_script["memory_limit"] == "2.7 GiB"
+    spill = tmp_path / "spill"
+    env = {
+        "UNIFIED_SEGMENTS_DUCKDB_MEMORY_LIMIT": "512MB",
+        "UNIFIED_SEGMENTS_DUCKDB_THREADS": "1",
+        "UNIFIED_SEGMENTS_DUCKDB_TEMP_DIRECTORY": str(spill),
+    }
+    for settings in shown_settings(db, env):
+        assert settings == {"memory_limit": "488.2 MiB", "threads": 1, "temp_directory": str(spill)}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("UNIFIED_SEGMENTS_DUCKDB_MEMORY_LIMIT", "lots"), ("UNIFIED_SEGMENTS_DUCKDB_THREADS", "0")]
+)
+def test_a_malformed_duckdb_setting_stops_dbt_naming_the_variable(tmp_path, name, value):
+    result = dbt("show", "--inline", "select 1", db=tmp_path / "warehouse.duckdb", env={name: value}, check=False)
+    assert result.returncode != 0
+    assert f'{name} must be' in result.stdout and f'not "{value}"' in result.stdout

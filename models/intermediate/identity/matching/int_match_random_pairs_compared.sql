@@ -20,14 +20,26 @@ records as (
 
 ),
 
+offsets as (
+
+    {% for offset in range(1, offsets + 1) -%}
+        select {{ offset }} as draw_offset
+        {{ 'union all' if not loop.last }}
+    {% endfor %}
+
+),
+
 final as (
 
+    -- An equality join on draw + offset: a band join (r.draw between l.draw + 1 and
+    -- l.draw + offsets) is a slow inequality join on some engines.
     select
         l.record_id as record_id_a,
         r.record_id as record_id_b,
         {{ match_comparison_levels('l', 'r') }}
     from records as l
-    inner join records as r on l.draw < r.draw and l.draw + {{ offsets }} >= r.draw
+    cross join offsets
+    inner join records as r on l.draw + offsets.draw_offset = r.draw
     where l.draw <= {{ (max_pairs / offsets) | round(0, 'ceil') | int }}
 
 )
