@@ -184,7 +184,7 @@ def test_a_degenerate_blocking_rule_is_capped_and_warned_about(sample, tmp_path)
     largest_block = query(
         db,
         "select max(n) from (select r.city, count(*) as n from identity.int_match_candidate_pairs as p "
-        "inner join identity.int_match_records as r on p.record_id_a = r.record_id group by r.city)",
+        "inner join identity.int_match_records as r on p.record_number_a = r.record_number group by r.city)",
     )[0][0]
     assert largest_block is None or largest_block <= 50 * 49 // 2
 

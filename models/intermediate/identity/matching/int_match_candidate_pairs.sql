@@ -1,7 +1,8 @@
 {#- Candidate pairs of match records: the pairs in the same block of at least one blocking rule
     (int_match_record_blocks). Never a cross join: a block holding more than
     unified_segments_match_max_block_size records gives no pairs at all; such blocks are listed in
-    int_match_blocks_oversized and a test warns about them. record_id_a < record_id_b.
+    int_match_blocks_oversized and a test warns about them. Pairs are of record numbers (integers
+    join and group faster than ids), record_number_a < record_number_b.
     blocking_rules lists every rule that paired them, in the var's order (',postal_code,names,'). -#}
 {%- set max_block_size = required_var('unified_segments_match_max_block_size') %}
 {%- set rules = match_blocking_rules() %}
@@ -18,23 +19,23 @@ record_blocks as (
 pairs as (
 
     select
-        a.record_id as record_id_a,
-        b.record_id as record_id_b,
+        a.record_number as record_number_a,
+        b.record_number as record_number_b,
         a.blocking_rule
     from record_blocks as a
     inner join record_blocks as b
         on
             a.blocking_rule = b.blocking_rule
             and a.block_key = b.block_key
-            and a.record_id < b.record_id
+            and a.record_number < b.record_number
 
 ),
 
 final as (
 
     select
-        record_id_a,
-        record_id_b,
+        record_number_a,
+        record_number_b,
         min(blocking_rule) as blocking_rule,
         count(*) as blocking_rules_matched,
         ','
@@ -42,7 +43,7 @@ final as (
             || max(case when blocking_rule = '{{ rule.name }}' then '{{ rule.name }},' else '' end)
         {%- endfor %} as blocking_rules
     from pairs
-    group by record_id_a, record_id_b
+    group by record_number_a, record_number_b
 
 )
 

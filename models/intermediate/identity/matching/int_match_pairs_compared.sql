@@ -18,8 +18,8 @@ records as (
 final as (
 
     select
-        candidates.record_id_a,
-        candidates.record_id_b,
+        l.record_id as record_id_a,
+        r.record_id as record_id_b,
         l.identifier_key as identifier_key_a,
         r.identifier_key as identifier_key_b,
         candidates.blocking_rule,
@@ -29,8 +29,8 @@ final as (
         case when l.updated_at < r.updated_at then r.updated_at else l.updated_at end as last_seen_at,
         {{ match_comparison_levels('l', 'r') }}
     from candidates
-    inner join records as l on candidates.record_id_a = l.record_id
-    inner join records as r on candidates.record_id_b = r.record_id
+    inner join records as l on candidates.record_number_a = l.record_number
+    inner join records as r on candidates.record_number_b = r.record_number
 
 )
 

@@ -21,6 +21,7 @@ keys as (
         {%- endfor %}
         select
             record_id,
+            record_number,
             '{{ rule.name }}' as blocking_rule,
             {{ parts | join(" || ' | ' || ") }} as block_key
         from records
@@ -34,6 +35,7 @@ final as (
 
     select
         record_id,
+        record_number,
         blocking_rule,
         block_key,
         count(*) over (partition by blocking_rule, block_key) as block_size
