@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import jinja2
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -173,10 +174,10 @@ class SparkWarehouse(Warehouse):
         self.spark.stop()
 
 
-def profile_output(name: str) -> dict:
-    """profiles.yml's output for a target, and a renderer for its values as dbt renders them (dbt
-    renders natively: a value that renders to a dict is one)."""
-    import jinja2
+def profile_output(name: str) -> tuple[dict, jinja2.Environment]:
+    """profiles.yml's output for a target, and a Jinja environment that renders its values as dbt
+    does (env_var with dbt's error for a missing variable; dbt renders natively, so a value that
+    renders to a dict literal is a dict: see duckdb_settings)."""
     import yaml
 
     def env_var(var: str, default: str | None = None) -> str:
