@@ -245,6 +245,10 @@ BAD_MATCH_CONFIG = {
         {"unified_segments_match_fields": [{"field": "shoe_size", "comparison": "exact"}]},
         "var unified_segments_match_fields: field 'shoe_size' is no column of stg_crm__contacts",
     ),
+    "no random pairs": (
+        {"unified_segments_match_u_sample_offsets": 0},
+        "var unified_segments_match_u_sample_offsets: expected a whole number of 1 or more (random pairs per record), got '0'",
+    ),
     "unknown weights source": (
         {"unified_segments_match_weights": "learned"},
         "var unified_segments_match_weights: expected 'build' or 'seed', got 'learned'",

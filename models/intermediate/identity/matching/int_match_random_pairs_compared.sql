@@ -8,6 +8,10 @@
 {{ config(materialized='view') }}
 {%- set offsets = required_var('unified_segments_match_u_sample_offsets') %}
 {%- set max_pairs = required_var('unified_segments_match_u_sample_max_pairs') %}
+{%- if offsets is not number or offsets != offsets | int or offsets < 1 %}
+    {{ exceptions.raise_compiler_error("var unified_segments_match_u_sample_offsets: expected a whole number of 1 or more "
+        ~ "(random pairs per record), got '" ~ offsets ~ "'") }}
+{%- endif %}
 
 with
 
