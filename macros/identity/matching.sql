@@ -83,7 +83,7 @@
     from: a rule on them holds those fields fixed when weights are estimated. -#}
 {% macro match_blocking_columns() -%}
     {%- set columns = {'birth_year': ['birth_date'], 'last_name_prefix': ['last_name'],
-                       'name_low': ['first_name', 'last_name'], 'name_high': ['first_name', 'last_name']} -%}
+                       'first_name_initial': ['first_name'], 'name_low': ['first_name', 'last_name'], 'name_high': ['first_name', 'last_name']} -%}
     {%- for field in unified_segments.match_normalised_fields() -%}
         {%- do columns.update({field: [field]}) -%}
     {%- endfor -%}
@@ -129,59 +129,108 @@
 {%- endmacro %}
 
 
-{#- The comparison level of each match field for the pair of records aliased l and r (columns of
-    int_match_records), as <field>_level, and <field>_frequency for fields with term frequencies
-    (the share of records holding the agreed value, when the level is exact). When first_name and
-    last_name are both name fields they are compared in the orientation that fits best, so swapped
-    names count as the same names; names_swapped says when that was used. -#}
-{% macro match_comparison_levels(l, r) -%}
+{#- Whether first_name and last_name are both name fields, so a pair is compared in the
+    orientation that fits best (swapped names count as the same names). -#}
+{% macro match_names_swappable() -%}
+    {%- set names = unified_segments.match_fields() | selectattr('comparison', 'equalto', 'name') | map(attribute='field') | list -%}
+    {{ return('first_name' in names and 'last_name' in names) }}
+{%- endmacro %}
+
+
+{#- Edit distance of two values, 0 when they are equal (the distance is not computed then). -#}
+{% macro match_edits(left, right) -%}
+    case when {{ left }} = {{ right }} then 0 else {{ unified_segments.edit_distance(left, right) }} end
+{%- endmacro %}
+
+
+{#- What comparing two records aliased l and r (rows of int_match_records) needs, each costly
+    part computed once: every match field's value on both sides (<field>_a, <field>_b), a name's
+    soundex keys, the first record's value frequency for fields with term frequencies
+    (<field>_frequency_a) and the edit distance of the values for the comparison types that grade
+    by it (<field>_edits); when names may be swapped, also the distances across
+    (first_name_swapped_edits: the first's first name to the second's last name, and
+    last_name_swapped_edits). match_comparison_levels grades these columns. -#}
+{% macro match_comparison_inputs(l, r) -%}
+    {%- set columns = [] -%}
+    {%- for entry in unified_segments.match_fields() -%}
+        {%- set field = entry.field -%}
+        {%- do columns.append(l ~ '.' ~ field ~ ' as ' ~ field ~ '_a') -%}
+        {%- do columns.append(r ~ '.' ~ field ~ ' as ' ~ field ~ '_b') -%}
+        {%- if entry.comparison == 'name' -%}
+            {%- do columns.append(l ~ '.' ~ field ~ '_soundex as ' ~ field ~ '_soundex_a') -%}
+            {%- do columns.append(r ~ '.' ~ field ~ '_soundex as ' ~ field ~ '_soundex_b') -%}
+        {%- endif -%}
+        {%- if entry.get('term_frequencies') -%}
+            {%- do columns.append(l ~ '.' ~ field ~ '_frequency as ' ~ field ~ '_frequency_a') -%}
+        {%- endif -%}
+        {%- if entry.comparison in ['name', 'code', 'text'] -%}
+            {%- do columns.append(unified_segments.match_edits(l ~ '.' ~ field, r ~ '.' ~ field) ~ ' as ' ~ field ~ '_edits') -%}
+        {%- elif entry.comparison == 'date' -%}
+            {%- do columns.append(unified_segments.match_edits('cast(' ~ l ~ '.' ~ field ~ ' as ' ~ dbt.type_string() ~ ')',
+                'cast(' ~ r ~ '.' ~ field ~ ' as ' ~ dbt.type_string() ~ ')') ~ ' as ' ~ field ~ '_edits') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if unified_segments.match_names_swappable() -%}
+        {%- do columns.append(unified_segments.match_edits(l ~ '.first_name', r ~ '.last_name') ~ ' as first_name_swapped_edits') -%}
+        {%- do columns.append(unified_segments.match_edits(l ~ '.last_name', r ~ '.first_name') ~ ' as last_name_swapped_edits') -%}
+    {%- endif %}
+        {{ columns | join(',\n        ') }}
+{%- endmacro %}
+
+
+{#- The comparison level of each match field, from the columns of match_comparison_inputs, as
+    <field>_level, and <field>_frequency for fields with term frequencies (the share of records
+    holding the agreed value, when the level is exact). When names may be swapped
+    (match_names_swappable) the second record's names are taken swapped where that makes them
+    closer; names_swapped says when. -#}
+{% macro match_comparison_levels() -%}
     {%- set fields = unified_segments.match_fields() -%}
-    {%- set names = fields | selectattr('comparison', 'equalto', 'name') | map(attribute='field') | list -%}
-    {%- set swappable = 'first_name' in names and 'last_name' in names -%}
     {%- set right = {} -%}
     {%- for entry in fields -%}
-        {%- do right.update({entry.field: r ~ '.' ~ entry.field, entry.field ~ '_soundex': r ~ '.' ~ entry.field ~ '_soundex'}) -%}
+        {%- do right.update({entry.field: entry.field ~ '_b', entry.field ~ '_soundex': entry.field ~ '_soundex_b',
+            entry.field ~ '_edits': entry.field ~ '_edits'}) -%}
     {%- endfor -%}
     {%- set columns = [] -%}
-    {%- if swappable -%}
-        {%- set straight = edit_distance(l ~ '.first_name', r ~ '.first_name') ~ ' + ' ~ edit_distance(l ~ '.last_name', r ~ '.last_name') -%}
-        {%- set swapped = edit_distance(l ~ '.first_name', r ~ '.last_name') ~ ' + ' ~ edit_distance(l ~ '.last_name', r ~ '.first_name') -%}
-        {%- set is_swapped = '(' ~ swapped ~ ') < (' ~ straight ~ ')' -%}
-        {%- for column, other in [('first_name', 'last_name'), ('last_name', 'first_name'),
-                                  ('first_name_soundex', 'last_name_soundex'), ('last_name_soundex', 'first_name_soundex')] -%}
-            {%- do right.update({column: 'case when ' ~ is_swapped ~ ' then ' ~ r ~ '.' ~ other ~ ' else ' ~ r ~ '.' ~ column ~ ' end'}) -%}
+    {%- if unified_segments.match_names_swappable() -%}
+        {%- set is_swapped = '(first_name_swapped_edits + last_name_swapped_edits) < (first_name_edits + last_name_edits)' -%}
+        {%- for column, other in [('first_name', 'last_name'), ('last_name', 'first_name')] -%}
+            {%- do right.update({
+                column: 'case when ' ~ is_swapped ~ ' then ' ~ other ~ '_b else ' ~ column ~ '_b end',
+                column ~ '_soundex': 'case when ' ~ is_swapped ~ ' then ' ~ other ~ '_soundex_b else ' ~ column ~ '_soundex_b end',
+                column ~ '_edits': 'case when ' ~ is_swapped ~ ' then ' ~ column ~ '_swapped_edits else ' ~ column ~ '_edits end',
+            }) -%}
         {%- endfor -%}
         {%- do columns.append('coalesce(' ~ is_swapped ~ ', false) as names_swapped') -%}
     {%- else -%}
         {%- do columns.append('false as names_swapped') -%}
     {%- endif -%}
     {%- for entry in fields -%}
-        {%- do columns.append(unified_segments.match_level(entry, l, right) ~ ' as ' ~ entry.field ~ '_level') -%}
+        {%- do columns.append(unified_segments.match_level(entry, right) ~ ' as ' ~ entry.field ~ '_level') -%}
         {%- if entry.get('term_frequencies') -%}
-            {%- do columns.append('case when ' ~ l ~ '.' ~ entry.field ~ ' = (' ~ right[entry.field] ~ ') then '
-                ~ l ~ '.' ~ entry.field ~ '_frequency end as ' ~ entry.field ~ '_frequency') -%}
+            {%- do columns.append('case when ' ~ entry.field ~ '_a = (' ~ right[entry.field] ~ ') then '
+                ~ entry.field ~ '_frequency_a end as ' ~ entry.field ~ '_frequency') -%}
         {%- endif -%}
     {%- endfor %}
         {{ columns | join(',\n        ') }}
 {%- endmacro %}
 
 
-{#- One field's level, by its comparison type (match_comparison_types); right maps the field (and
-    its soundex key) to the right-hand expression. -#}
-{% macro match_level(entry, l, right) -%}
-    {%- set left = l ~ '.' ~ entry.field -%}
+{#- One field's level, by its comparison type (match_comparison_types); right maps the field, its
+    soundex key and its edit distance to the second record's (aligned) expressions. -#}
+{% macro match_level(entry, right) -%}
+    {%- set left = entry.field ~ '_a' -%}
     {%- set other = '(' ~ right[entry.field] ~ ')' -%}
+    {%- set edits = '(' ~ right[entry.field ~ '_edits'] ~ ')' -%}
     case
         when {{ left }} is null or {{ other }} is null then 'missing'
         when {{ left }} = {{ other }} then 'exact'
     {%- if entry.comparison == 'name' %}
-        when {{ edit_distance(left, other) }} <= 1 then 'typo'
-        when {{ edit_distance(left, other) }} <= 2 and length({{ left }}) >= 5 then 'two_typos'
+        when {{ edits }} <= 1 then 'typo'
+        when {{ edits }} <= 2 and length({{ left }}) >= 5 then 'two_typos'
         when {{ left }} = substr({{ other }}, 1, length({{ left }})) or {{ other }} = substr({{ left }}, 1, length({{ other }}))
             then 'prefix'
-        when {{ left }}_soundex = ({{ right[entry.field ~ '_soundex'] }}) then 'sounds_alike'
+        when {{ entry.field }}_soundex_a = ({{ right[entry.field ~ '_soundex'] }}) then 'sounds_alike'
     {%- elif entry.comparison == 'date' %}
-        {%- set edits = edit_distance('cast(' ~ left ~ ' as ' ~ dbt.type_string() ~ ')', 'cast(' ~ other ~ ' as ' ~ dbt.type_string() ~ ')') %}
         when extract(year from {{ left }}) = extract(year from {{ other }})
             and extract(month from {{ left }}) = extract(day from {{ other }})
             and extract(day from {{ left }}) = extract(month from {{ other }}) then 'month_day_swapped'
@@ -189,11 +238,11 @@
         when {{ edits }} <= 2 then 'two_typos'
         when {{ dbt.datediff(left, other, 'day') }} between -365 and 365 then 'within_year'
     {%- elif entry.comparison == 'code' %}
-        when {{ edit_distance(left, other) }} <= 1 then 'typo'
-        when {{ edit_distance(left, other) }} <= 2 then 'two_typos'
+        when {{ edits }} <= 1 then 'typo'
+        when {{ edits }} <= 2 then 'two_typos'
     {%- elif entry.comparison == 'text' %}
-        when {{ edit_distance(left, other) }} <= 2 then 'typo'
-        when {{ edit_distance(left, other) }} * 3 <= greatest(length({{ left }}), length({{ other }})) then 'similar'
+        when {{ edits }} <= 2 then 'typo'
+        when {{ edits }} * 3 <= greatest(length({{ left }}), length({{ other }})) then 'similar'
     {%- endif %}
         else 'different'
     end

@@ -33,18 +33,28 @@ offsets as (
 
 ),
 
-final as (
+inputs as (
 
     -- An equality join on draw + offset: a band join (r.draw between l.draw + 1 and
     -- l.draw + offsets) is a slow inequality join on some engines.
     select
         l.record_id as record_id_a,
         r.record_id as record_id_b,
-        {{ match_comparison_levels('l', 'r') }}
+        {{ match_comparison_inputs('l', 'r') }}
     from records as l
     cross join offsets
     inner join records as r on l.draw + offsets.draw_offset = r.draw
     where l.draw <= {{ (max_pairs / offsets) | round(0, 'ceil') | int }}
+
+),
+
+final as (
+
+    select
+        record_id_a,
+        record_id_b,
+        {{ match_comparison_levels() }}
+    from inputs
 
 )
 

@@ -64,6 +64,7 @@ final as (
         cast(birth_date as {{ dbt.type_string() }}) as birth_date_text,
         substr(cast(birth_date as {{ dbt.type_string() }}), 1, 4) as birth_year,
         substr(last_name, 1, 3) as last_name_prefix,
+        substr(first_name, 1, 1) as first_name_initial,
         case when first_name < last_name then first_name else last_name end as name_low,
         case when first_name < last_name then last_name else first_name end as name_high,
         {%- for entry in fields if entry.comparison == 'name' %}

@@ -54,15 +54,25 @@ pairs as (
 
 ),
 
-final as (
+inputs as (
 
     select
         pairs.record_id_a,
         pairs.record_id_b,
-        {{ match_comparison_levels('l', 'r') }}
+        {{ match_comparison_inputs('l', 'r') }}
     from pairs
     inner join records as l on pairs.record_id_a = l.record_id
     inner join records as r on pairs.record_id_b = r.record_id
+
+),
+
+final as (
+
+    select
+        record_id_a,
+        record_id_b,
+        {{ match_comparison_levels() }}
+    from inputs
 
 )
 
