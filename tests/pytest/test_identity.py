@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from unittest import mock
 
 import duckdb
@@ -124,6 +125,20 @@ def test_every_staged_row_with_an_identifier_maps_to_one_person(sample):
         """
         select count(*) - count(distinct source_model || source_row_key) from identity.int_source_rows_resolved""",
     ) == [(0,)]
+
+
+def test_identifiers_are_not_profiled_without_the_blocklist(sample, tmp_path):
+    """The blocklist's rules are read from the seed when the model runs; a missing seed must fail
+    the build, never profile every identifier as unblocked."""
+    assert query(sample.db, "select count(*) from identity.int_identifiers_profiled where is_blocked") != [(0,)]
+    db = tmp_path / "no_blocklist.duckdb"
+    shutil.copy(sample.db, db)
+    con = duckdb.connect(str(db))
+    con.execute("drop table identity.identity_blocklist")
+    con.close()
+    result = dbt("run", "-s", "int_identifiers_profiled", db=db, check=False)
+    assert result.returncode != 0
+    assert "identity_blocklist" in result.stdout, result.stdout[-3000:]
 
 
 def test_rebuilding_the_same_data_gives_the_same_person_ids(sample, tmp_path):
