@@ -124,7 +124,7 @@ def test_incremental_builds_equal_a_full_refresh_in_every_table(builds):
     incremental, full, _, _ = builds
     tables = relations(full)
     assert relations(incremental) == tables
-    assert {"staging.stg_tracking__events", "marts.dim_customer_profiles", "exports.audience_ad_platforms"} <= set(tables)
+    assert {"staging.base_tracking__events", "marts.dim_customer_profiles", "exports.audience_ad_platforms"} <= set(tables)
     differences = {t: differing_rows(incremental, full, t) for t in tables if t not in BUILD_HISTORY}
     assert {t: n for t, n in differences.items() if n} == {}
     assert query(incremental, "select count(*) from staging.stg_tracking__events")[0][0] > 0
@@ -141,7 +141,7 @@ def test_incremental_builds_equal_a_full_refresh_on_postgres(loads, postgres):
     listed = f"""select table_schema || '.' || table_name from information_schema.tables
                  where table_type = 'BASE TABLE' and table_schema in ({", ".join(f"'{s}'" for s in SCHEMAS)}) order by 1"""
     tables = [r[0] for r in pg_rows(full, listed)]
-    assert [r[0] for r in pg_rows(incremental, listed)] == tables and "staging.stg_tracking__events" in tables
+    assert [r[0] for r in pg_rows(incremental, listed)] == tables and "staging.base_tracking__events" in tables
     differing = [
         t
         for t in tables

@@ -65,7 +65,9 @@ def test_stale_loaded_at_fails_source_freshness(warehouse):
 def test_duplicate_deliveries_past_staging_fail_uniqueness_and_conservation(warehouse):
     execute(
         warehouse,
-        "insert into staging.stg_tracking__events select * from staging.stg_tracking__events order by event_id limit 3",
+        # three staged rows twice: stg_tracking__events is a view of the staged rows of the base
+        "insert into staging.base_tracking__events select * from staging.base_tracking__events "
+        "where row_disposition = 'staged' order by event_id limit 3",
     )
     result = dbt("test", "--select", "stg_tracking__events", "source:tracking.events", db=warehouse, check=False)
     assert result.returncode != 0

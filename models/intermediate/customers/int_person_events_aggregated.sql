@@ -12,24 +12,23 @@ events as (
 
 ),
 
-source_rows as (
+sets as (
 
-    select * from {{ ref('int_source_rows_resolved') }}
+    select * from {{ ref('int_identifier_sets_resolved') }}
 
 ),
 
 person_events as (
 
     select
-        source_rows.person_id,
+        {{ row_person_id('stg_tracking__events', 'events', 'sets') }} as person_id,
         events.event_type,
         events.session_id,
         events.product_category,
         events.occurred_at,
         events.occurred_at >= {{ as_of_window_start(30) }} as is_in_window
     from events
-    inner join source_rows
-        on source_rows.source_model = 'stg_tracking__events' and events.event_id = source_rows.source_row_key
+    inner join sets on {{ identifier_set_matches('stg_tracking__events', 'events', 'sets') }}
     where events.occurred_at < {{ as_of_end() }}
 
 ),

@@ -21,6 +21,7 @@ final as (
     where person_id is not null
     union
     select person_id from source_rows
+    where resolved_by = 'all identifiers blocked'
 
 )
 

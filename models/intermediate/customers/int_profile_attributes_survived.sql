@@ -14,25 +14,38 @@
             ~ ", which is not in unified_segments_identifier_sources, so its rows have no person") }}
     {%- endfor -%}
 {%- endfor -%}
-{%- set used_models = [] -%}
-{%- for models in rules.values() -%}
-    {%- for model_name in models if model_name not in used_models -%}
-        {%- do used_models.append(model_name) -%}
+{%- set attributes_of = {} -%}
+{%- for attribute, models in rules.items() -%}
+    {%- for model_name in models -%}
+        {%- do attributes_of.setdefault(model_name, []).append(attribute) -%}
     {%- endfor -%}
 {%- endfor %}
 
 with
 
-source_rows as (
+sets as (
 
-    select * from {{ ref('int_source_rows_resolved') }}
+    select * from {{ ref('int_identifier_sets_resolved') }}
 
 ),
 
-{% for model_name in used_models %}
+{% for model_name, attributes in attributes_of.items() %}
+    {%- set present = [] -%}
+    {%- for attribute in attributes -%}
+        {%- do present.append('source_rows.' ~ attribute ~ ' is not null') -%}
+    {%- endfor %}
+    -- each source's rows joined to their people once, for all the attributes it offers
     {{ model_name }} as (
 
-        select * from {{ ref(model_name) }}
+        select
+            source_rows.{{ sources[model_name].observed_at }} as observed_at,
+            {%- for attribute in attributes %}
+                cast(source_rows.{{ attribute }} as {{ dbt.type_string() }}) as {{ attribute }},
+            {%- endfor %}
+            {{ row_person_id(model_name, 'source_rows', 'sets') }} as person_id
+        from {{ ref(model_name) }} as source_rows
+        inner join sets on {{ identifier_set_matches(model_name, 'source_rows', 'sets') }}
+        where {{ present | join(' or ') }}
 
     ),
 
@@ -44,19 +57,14 @@ candidates as (
         {%- set outer_loop = loop -%}
         {%- for model_name in models %}
             select
-                source_rows.person_id,
+                person_id,
                 '{{ attribute }}' as attribute_name,
-                cast({{ model_name }}.{{ attribute }} as {{ dbt.type_string() }}) as attribute_value,
+                {{ attribute }} as attribute_value,
                 '{{ model_name }}' as source_model,
                 {{ loop.index }} as source_priority,
-                {{ model_name }}.{{ sources[model_name].observed_at }} as observed_at
+                observed_at
             from {{ model_name }}
-            inner join source_rows
-                on
-                    source_rows.source_model = '{{ model_name }}'
-                    and source_rows.source_row_key
-                    = cast({{ model_name }}.{{ sources[model_name].row_key }} as {{ dbt.type_string() }})
-            where {{ model_name }}.{{ attribute }} is not null
+            where {{ attribute }} is not null
             {% if not (outer_loop.last and loop.last) %}union all{% endif %}
         {%- endfor %}
     {%- endfor %}

@@ -15,10 +15,9 @@ transactions as (
 
 ),
 
-source_rows as (
+sets as (
 
-    select * from {{ ref('int_source_rows_resolved') }}
-    where source_model = 'stg_shop__transactions'
+    select * from {{ ref('int_identifier_sets_resolved') }}
 
 ),
 
@@ -33,7 +32,7 @@ converted as (
 
     select
         transactions.transaction_id,
-        source_rows.person_id,
+        {{ row_person_id('stg_shop__transactions', 'transactions', 'sets') }} as person_id,
         transactions.status,
         transactions.currency,
         transactions.amount,
@@ -43,7 +42,7 @@ converted as (
             else cast(currency_rates.rate as decimal(18, 6))
         end as rate
     from transactions
-    left join source_rows on transactions.transaction_id = source_rows.source_row_key
+    left join sets on {{ identifier_set_matches('stg_shop__transactions', 'transactions', 'sets') }}
     left join currency_rates on transactions.currency = currency_rates.currency
 
 ),

@@ -5,8 +5,12 @@
                           quarantine_reason says why (first failed check wins)
       duplicate_delivery  a later delivery of an event_id already staged (at-least-once pipeline)
     A bad email, price or quantity is nulled and recorded in <raw>_issue; the event stays.
-    Stored, so the typing and ranking run once: stg_tracking__events and
-    stg_tracking__events_quarantined are filters of it, and the conservation test counts its
+    The raw_* columns keep the values as landed where someone needs them: every column of a row
+    that was not staged (the quarantine), and a value a staged row lost to an issue
+    (stg_field_issues). A staged row's other raw values are null: its typed columns hold them, and
+    the table does not store every event twice.
+    Stored, so the typing and ranking run once: stg_tracking__events is a view of its staged rows,
+    stg_tracking__events_quarantined a table of the others, and the conservation test counts its
     duplicate deliveries. Only the deliveries of event ids that arrived more than once are sorted
     to rank them (about 4% of events in the generated data); every other usable row is its
     event's first delivery.
@@ -36,6 +40,11 @@
     {'raw': 'quantity', 'column': 'quantity', 'checks': [
         ['quantity_unparseable', unparseable('quantity', 'quantity')],
         ['quantity_out_of_range', 'quantity_parsed <= 0 or quantity_parsed > ' ~ max_quantity]]}
+] %}
+{% set validated = fields | map(attribute='raw') | list %}
+{% set raw_columns = [
+    'event_id', 'event_type', 'occurred_at', 'anonymous_id', 'user_id', 'email', 'session_id', 'page_url',
+    'product_id', 'product_category', 'price', 'quantity', 'device_type', 'utm_source'
 ] %}
 
 {%- set incremental_filter -%}
@@ -196,6 +205,19 @@ ranked as (
 
 ),
 
+disposed as (
+
+    select
+        *,
+        case
+            when quarantine_reason is not null then 'quarantined'
+            when delivery_number = 1 then 'staged'
+            else 'duplicate_delivery'
+        end as row_disposition
+    from ranked
+
+),
+
 final as (
 
     select
@@ -205,41 +227,26 @@ final as (
         session_id,
         product_id,
         event_type,
-        email_parsed,
         page_url,
         product_category,
         device_type,
         utm_source,
-        price_parsed,
-        quantity_parsed,
         occurred_at,
         loaded_at,
-        raw_event_id,
-        raw_event_type,
-        raw_occurred_at,
-        raw_anonymous_id,
-        raw_user_id,
-        raw_email,
-        raw_session_id,
-        raw_page_url,
-        raw_product_id,
-        raw_product_category,
-        raw_price,
-        raw_quantity,
-        raw_device_type,
-        raw_utm_source,
+        -- the raw values of every row not staged, and of each value a staged row lost to an issue
+        {%- for column in raw_columns %}
+            {%- set issue = ' or ' ~ column ~ '_issue is not null' if column in validated else '' %}
+            {%- set kept = "row_disposition <> 'staged'" ~ issue %}
+            case when {{ kept }} then raw_{{ column }} end as raw_{{ column }},
+        {%- endfor %}
         {%- for field in fields %}
             {{ field.raw }}_issue,
             {{ field.column }},
         {%- endfor %}
         quarantine_reason,
         delivery_number,
-        case
-            when quarantine_reason is not null then 'quarantined'
-            when delivery_number = 1 then 'staged'
-            else 'duplicate_delivery'
-        end as row_disposition
-    from ranked
+        row_disposition
+    from disposed
 
 )
 

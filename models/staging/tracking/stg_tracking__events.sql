@@ -1,13 +1,6 @@
-{#- Incremental like base_tracking__events: each run replaces the staged row of every event_id
-    with a delivery loaded within the lookback window. -#}
-{#- Spark without Delta has no delete+insert: there it is rebuilt whole. -#}
-{{ config(
-    materialized='table' if target.type == 'spark' else 'incremental',
-    incremental_strategy='delete+insert',
-    unique_key='event_id',
-    on_schema_change='fail'
-) }}
-{% set lookback_hours = required_var('unified_segments_events_lookback_hours') %}
+{#- The staged events: a view of base_tracking__events, which types, ranks and stores every raw
+    event once (incrementally), so the staged rows are never written a second time. -#}
+{{ config(materialized='view') }}
 
 with
 
@@ -45,14 +38,6 @@ final as (
 
     from base_events
     where row_disposition = 'staged'
-    {%- if is_incremental() %}
-        and event_id in (
-            select event_id from base_events
-            where loaded_at > (
-                select {{ dbt.dateadd('hour', -lookback_hours, 'max(loaded_at)') }} from {{ this }}
-            )
-        )
-    {%- endif %}
 
 )
 
