@@ -75,7 +75,7 @@
                  ~ row[4] ~ "x, " ~ row[5] ~ " to " ~ row[6] ~ "]") }}
         {%- if row[2] == 'probabilistic_match' -%}
             {%- set scored = run_query(
-                "select match_probability, match_weight, evidence, record_id_a from " ~ ref('int_match_pairs_scored')
+                "select match_probability, match_weight, evidence, record_id_a from " ~ ref('int_match_pairs_explained')
                 ~ " where identifier_key_a = '" ~ row[0] ~ "' and identifier_key_b = '" ~ row[1] ~ "'") -%}
             {{ print("      match probability " ~ scored.rows[0][0] ~ " (weight " ~ scored.rows[0][1] ~ "): "
                      ~ scored.rows[0][2]) }}

@@ -46,7 +46,8 @@ ENGINE_COMPARED = {
     "identity.int_match_weights": "comparison, level, m_probability, u_probability, estimated_from",
     "identity.int_match_pairs_scored": "record_id_a, record_id_b, blocking_rules, first_name_level, last_name_level, "
     "birth_date_level, postal_code_level, address_line_level, city_level, names_swapped, last_name_tf_adjustment, "
-    "match_weight, match_probability, is_match, evidence",
+    "match_weight, match_probability, is_match",
+    "identity.int_match_pairs_explained": "record_id_a, record_id_b, evidence",
     "marts.dim_customer_profiles": "person_id, email, phone, country, is_email_opted_in, is_erased, has_marketing_opt_out, "
     "identifier_count, sessions_30d, product_views_30d, abandoned_cart_sessions_30d, time_on_site_minutes_30d, "
     "luxury_view_share_30d, orders, net_revenue, average_order_value, purchases_per_month, days_since_last_purchase, "

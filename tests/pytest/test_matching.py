@@ -44,7 +44,7 @@ def test_probabilistic_edges_are_identity_edges_with_evidence(sample):
     edges = query(
         sample.db,
         "select d.identifier_key_a, d.identifier_key_b, d.decision, s.match_probability, s.evidence "
-        "from identity.int_identity_edge_decisions as d inner join identity.int_match_pairs_scored as s "
+        "from identity.int_identity_edge_decisions as d inner join identity.int_match_pairs_explained as s "
         "using (identifier_key_a, identifier_key_b) where d.source_model = 'probabilistic_match' order by 1, 2",
     )
     assert len(edges) >= 50

@@ -105,7 +105,7 @@ def test_late_and_offset_timestamps_are_staged_in_utc(sample):
     offsets = query(
         sample.db,
         """
-        select count(*) from staging.base_tracking__events
-        where raw_occurred_at like '%+0_:00' and row_disposition = 'staged'""",
+        select count(*) from raw.events inner join staging.stg_tracking__events using (event_id, loaded_at)
+        where raw.events.occurred_at like '%+0_:00'""",
     )[0][0]
     assert offsets > 0

@@ -5,7 +5,7 @@
     odds that two records picked at random are one person. match_probability = 2^w / (1 + 2^w). A
     pair at or above var unified_segments_match_threshold is a match and, when var
     unified_segments_probabilistic_matching is on, an edge of the identity graph (source_model
-    'probabilistic_match'). evidence spells the weights out, field by field. -#}
+    'probabilistic_match'). int_match_pairs_explained spells the weights out, field by field. -#}
 {%- set fields = match_fields() %}
 {%- set threshold = required_var('unified_segments_match_threshold') %}
 
@@ -128,21 +128,7 @@ final as (
                 else ''
             end
             {{- ' ||' if not loop.last }}
-        {% endfor %} as unweighted_levels,
-        {% for entry in fields -%}
-            '{{ entry.field }} ' || {{ entry.field }}_level
-            || case when {{ entry.field }}_weight > 0 then ' (+' else ' (' end
-            || cast(cast({{ entry.field }}_weight as decimal(18, 1)) as {{ dbt.type_string() }})
-            || case
-                when {{ entry.field }}_tf_adjustment = 0 then ''
-                else
-                    ', of which value frequency '
-                    || cast(cast({{ entry.field }}_tf_adjustment as decimal(18, 1)) as {{ dbt.type_string() }})
-            end
-            || ')'
-            {{- " || '; ' ||" if not loop.last }}
-        {% endfor %}
-        || case when names_swapped then '; first and last names swapped' else '' end as evidence
+        {% endfor %} as unweighted_levels
     from probabilities
 
 )
