@@ -1,7 +1,8 @@
 """Shared fixtures: throw-away DuckDB warehouses built from generated or hand-written raw data.
 
 dbt runs in a subprocess per call (about 3 s of fixed cost), so fixtures build a warehouse once
-per session and tests read it with the duckdb client, read-only.
+per session (once per worker: pytest.ini runs one per core) and tests read it with the duckdb
+client, read-only.
 """
 
 from __future__ import annotations
@@ -57,6 +58,19 @@ ENGINE_COMPARED = {
     "stg_shop__transactions": "transaction_id, customer_id, email, phone, status, amount, item_count, ordered_at",
     "stg_privacy__requests": "request_id, identifier_type, identifier_value, request_type, requested_at",
 }
+
+
+# The slowest modules, slowest first (see --durations): the workers start them first, so none is
+# left running one alone at the end; the other modules follow in file order.
+SLOWEST_MODULES = ("test_first_run.py", "test_spark.py", "test_incremental.py", "test_matching.py", "test_identity.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOWEST_MODULES.index(name) if name in SLOWEST_MODULES else len(SLOWEST_MODULES)
+
+    items.sort(key=rank)
 
 
 def dbt(
