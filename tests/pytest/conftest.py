@@ -162,7 +162,7 @@ def sample(tmp_path_factory) -> Built:
 
 def copy_project(dest: Path) -> Path:
     """The project's dbt files in a scratch folder, to change its configuration or seeds without touching ours."""
-    outputs = {".venv", ".git", "target", "logs", "data", "exports"}  # top-level folders only: models/exports is code
+    outputs = {".venv", ".venv-spark", ".git", "target", "logs", "data", "exports"}  # top-level only: models/exports is code
     anywhere = shutil.ignore_patterns("*.duckdb", "*.duckdb.wal", "__pycache__", ".*_cache")
 
     def ignore(directory: str, names: list[str]) -> set[str]:

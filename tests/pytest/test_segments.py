@@ -191,3 +191,15 @@ def test_rfm_clusters_cover_every_customer_deterministically_with_k_from_the_var
     assert query(db, clusters) == first
     dbt("run", "-s", "customer_rfm_clusters", db=db, vars={"unified_segments_cluster_k_range": [4, 4]})
     assert query(db, "select distinct cluster_count from marts.customer_rfm_clusters") == [(4,)]
+
+    # k chosen on a sample of 200 customers, then fitted on all: everyone still gets a cluster, the
+    # same one run after run; a sample that cannot hold the largest k fails naming the var.
+    sampled = {"unified_segments_cluster_fit_sample": 200}
+    dbt("run", "-s", "customer_rfm_clusters", db=db, vars=sampled)
+    on_sample = query(db, clusters)
+    assert [row[0] for row in on_sample] == [row[0] for row in customers] and len(customers) > 1000
+    assert len({row[1] for row in on_sample}) >= 2
+    dbt("run", "-s", "customer_rfm_clusters", db=db, vars=sampled)
+    assert query(db, clusters) == on_sample
+    failed = dbt("run", "-s", "customer_rfm_clusters", db=db, check=False, vars={"unified_segments_cluster_fit_sample": 6})
+    assert failed.returncode != 0 and "unified_segments_cluster_fit_sample must be a whole number" in failed.stdout

@@ -5,6 +5,10 @@ revenue; orders and revenue are log-scaled (both are long-tailed), then every fe
 standardised. k is chosen in var unified_segments_cluster_k_range by the silhouette score, and
 each cluster is named by its centroid against the customers' medians, e.g. "recent frequent
 high-value". Seeds are fixed, so the same data gives the same clusters.
+
+k is chosen on a random sample of var unified_segments_cluster_fit_sample customers (all of them
+when there are fewer); the centroids fitted there start one k-means pass over every customer, so
+the cost of trying each k does not grow with the customer base.
 """
 
 import numpy as np
@@ -28,6 +32,13 @@ def name_cluster(centroid, medians):
 def model(dbt, session):
     dbt.config(materialized="table")
     low, high = dbt.config.get("k_range") or [2, 6]
+    fit_sample = dbt.config.get("fit_sample")
+    if not str(fit_sample).isdigit() or int(fit_sample) <= high:
+        raise ValueError(
+            "var unified_segments_cluster_fit_sample must be a whole number of customers above the largest k "
+            f"of unified_segments_cluster_k_range ({high}), got {fit_sample!r}"
+        )
+    fit_sample = int(fit_sample)
     customers = dbt.ref("dim_customer_profiles").filter("orders > 0").order("person_id")
     columns = customers.project(
         "person_id, cast(days_since_last_purchase as double) as recency, cast(orders as double) as orders, "
@@ -36,20 +47,26 @@ def model(dbt, session):
     raw = np.column_stack([columns["recency"], columns["orders"], columns["revenue"]])
     schema = pa.schema([("person_id", pa.string()), ("cluster_id", pa.int32()), ("cluster_name", pa.string()),
                         ("cluster_count", pa.int32()), ("silhouette", pa.float64())])
+    chosen = np.arange(len(raw))
+    if len(chosen) > fit_sample:
+        chosen = np.sort(np.random.default_rng(SEED).choice(chosen, fit_sample, replace=False))
     # k-means with k clusters needs more than k distinct customers (silhouette: 2 <= k < n).
-    high = min(high, len(np.unique(raw, axis=0)) - 1)
+    high = min(high, len(np.unique(raw[chosen], axis=0)) - 1)
     if high < low:
         return pa.table({name: [] for name in schema.names}, schema=schema)
     features = np.column_stack([raw[:, 0], np.log1p(raw[:, 1]), np.log1p(np.clip(raw[:, 2], 0, None))])
     scaled = StandardScaler().fit_transform(features)
-    sample = min(len(scaled), 5000)
     best = None
     for k in range(low, high + 1):
-        fitted = KMeans(n_clusters=k, n_init=10, random_state=SEED).fit(scaled)
-        score = silhouette_score(scaled, fitted.labels_, sample_size=sample, random_state=SEED)
+        fitted = KMeans(n_clusters=k, n_init=10, random_state=SEED).fit(scaled[chosen])
+        score = silhouette_score(scaled[chosen], fitted.labels_, sample_size=min(len(chosen), 5000), random_state=SEED)
         if best is None or score > best[0]:
-            best = (score, k, fitted.labels_)
-    score, k, labels = best
+            best = (score, k, fitted)
+    score, k, fitted = best
+    if len(chosen) == len(raw):
+        labels = fitted.labels_
+    else:
+        labels = KMeans(n_clusters=k, init=fitted.cluster_centers_, n_init=1, random_state=SEED).fit(scaled).labels_
     medians = np.median(raw, axis=0)
     names, used = {}, {}
     # Clusters in order of their mean revenue, so ids are stable across runs and readable.
