@@ -125,11 +125,7 @@ final as (
 
     select
         *,
-        case
-            when quarantine_reason is not null then 'quarantined'
-            when version_rank = 1 then 'staged'
-            else 'superseded_version'
-        end as row_disposition
+        {{ row_disposition('version_rank', 'superseded_version') }} as row_disposition
     from ranked
 
 )

@@ -94,11 +94,7 @@ final as (
 
     select
         *,
-        case
-            when quarantine_reason is not null then 'quarantined'
-            when delivery_number = 1 then 'staged'
-            else 'duplicate_delivery'
-        end as row_disposition
+        {{ row_disposition('delivery_number', 'duplicate_delivery') }} as row_disposition
     from ranked
 
 )

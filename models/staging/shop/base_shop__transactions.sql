@@ -130,11 +130,7 @@ final as (
 
     select
         *,
-        case
-            when quarantine_reason is not null then 'quarantined'
-            when delivery_rank = 1 then 'staged'
-            else 'superseded_version'
-        end as row_disposition
+        {{ row_disposition('delivery_rank', 'superseded_version') }} as row_disposition
     from ranked
 
 )
