@@ -33,7 +33,7 @@ def name_cluster(centroid, medians):
 def model(dbt, session):
     dbt.config(materialized="table")
     # One OpenMP thread: dbt runs other models and tests beside this one, and k-means threads that
-    # spin-wait for a busy core took 15.8 s in a build at 1M people against 3.7 s on one thread.
+    # spin-wait for a busy core took 15.8 s in a build at 1M people; one thread takes 7.6 s there.
     with threadpool_limits(limits=1):
         table = clusters(dbt)
     return table
