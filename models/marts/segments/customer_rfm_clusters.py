@@ -65,10 +65,11 @@ def clusters(dbt):
         return pa.table({name: [] for name in schema.names}, schema=schema)
     features = np.column_stack([raw[:, 0], np.log1p(raw[:, 1]), np.log1p(np.clip(raw[:, 2], 0, None))])
     scaled = StandardScaler().fit_transform(features)
+    on_sample = scaled[chosen]
     best = None
     for k in range(low, high + 1):
-        fitted = KMeans(n_clusters=k, n_init=10, random_state=SEED).fit(scaled[chosen])
-        score = silhouette_score(scaled[chosen], fitted.labels_, sample_size=min(len(chosen), 5000), random_state=SEED)
+        fitted = KMeans(n_clusters=k, n_init=10, random_state=SEED).fit(on_sample)
+        score = silhouette_score(on_sample, fitted.labels_, sample_size=min(len(on_sample), 5000), random_state=SEED)
         if best is None or score > best[0]:
             best = (score, k, fitted)
     score, k, fitted = best
