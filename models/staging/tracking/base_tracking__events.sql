@@ -76,11 +76,22 @@ source as {{ not_materialized() }} (
 redelivered as (
 
     -- The event ids delivered more than once: only their deliveries need ranking, so the sort
-    -- that ranks them sees a few rows, not every event.
-    select {{ clean_text('event_id') }} as event_id
+    -- that ranks them sees a few rows, not every event. Grouped on the raw id, which is several
+    -- times cheaper than grouping on its cleaned value; a raw id that cleaning changes (padded)
+    -- may share its event id with other raw ids, so it and its cleaned value are ranked too.
+    -- Rows that are marked but have no second delivery rank first, as they would unmarked.
+    select event_id
     from source
-    group by {{ clean_text('event_id') }}
-    having count(*) > 1 and {{ clean_text('event_id') }} is not null
+    group by event_id
+    having count(*) > 1 or max(case when {{ clean_text('event_id') }} <> event_id then 1 else 0 end) = 1
+
+),
+
+redelivered_ids as (
+
+    select event_id from redelivered
+    union
+    select {{ clean_text('event_id') }} from redelivered
 
 ),
 
@@ -90,9 +101,9 @@ marked as {{ not_materialized() }} (
     -- each branch reads the raw rows itself, which costs less than writing them out).
     select
         source.*,
-        redelivered.event_id is not null as is_redelivered
+        redelivered_ids.event_id is not null as is_redelivered
     from source
-    left join redelivered on {{ clean_text('source.event_id') }} = redelivered.event_id
+    left join redelivered_ids on source.event_id = redelivered_ids.event_id
 
 ),
 
