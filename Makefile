@@ -13,7 +13,7 @@ CI_DIR := target/ci
 export DBT_PROFILES_DIR := $(CURDIR)
 export UNIFIED_SEGMENTS_DUCKDB_PATH ?= warehouse.duckdb
 
-.PHONY: build test install install-spark sample segments lint ci-build pytest quality export weights report clean
+.PHONY: build test install install-spark sample segments lint ci-build pytest quality export microbatch weights report clean
 
 build: install sample segments  ## create the venv, generate the sample data, load it and run dbt build
 	$(BIN)/python scripts/load_raw.py $(SAMPLE)/raw
@@ -71,6 +71,9 @@ quality: install  ## freshness, every dbt test and the GX checkpoint on the dev 
 
 export: install  ## write every audience, its manifest and change set under exports/
 	$(BIN)/python scripts/export_audiences.py
+
+microbatch: install  ## load LANDING=<folder>, build only what it changes, export the change set (scripts/microbatch.py)
+	$(BIN)/python scripts/microbatch.py $(LANDING)
 
 weights: install  ## print the match weights the dev warehouse's build estimated (WEIGHTS_ARGS=--freeze writes the seed)
 	$(BIN)/python scripts/match_weights.py $(WEIGHTS_ARGS)

@@ -37,16 +37,24 @@ RAW_SCHEMA = "raw"
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
+def declared_sources() -> list[tuple[str, dict]]:
+    """(source name, table entry) of every raw table the sources YAMLs under models/staging/ declare."""
+    return [
+        (source["name"], table)
+        for path in sorted(PROJECT_DIR.glob("models/staging/*/_*__sources.yml"))
+        for source in yaml.safe_load(path.read_text())["sources"]
+        for table in source["tables"]
+    ]
+
+
 def read_contract() -> dict[str, tuple[list[str], set[str]]]:
     """The raw landing contract, table -> (columns in order, columns every file must carry), as the
-    sources YAMLs under models/staging/ declare it (meta required: true); staging reads the same."""
+    sources YAMLs declare it (meta required: true); staging reads the same."""
     contract: dict[str, tuple[list[str], set[str]]] = {}
-    for path in sorted(PROJECT_DIR.glob("models/staging/*/_*__sources.yml")):
-        for source in yaml.safe_load(path.read_text())["sources"]:
-            for table in source["tables"]:
-                columns = [c for c in table["columns"] if c["name"] != "loaded_at"]
-                required = {c["name"] for c in columns if (c.get("meta") or {}).get("required")}
-                contract[table["name"]] = ([c["name"] for c in columns], required)
+    for _, table in declared_sources():
+        columns = [c for c in table["columns"] if c["name"] != "loaded_at"]
+        required = {c["name"] for c in columns if (c.get("meta") or {}).get("required")}
+        contract[table["name"]] = ([c["name"] for c in columns], required)
     return contract
 
 

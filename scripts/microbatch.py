@@ -1,0 +1,197 @@
+"""One micro-batch: land new files, build only what they change, export the change set.
+
+    python scripts/microbatch.py data/landing/2026-12-07T1000     # one landed folder
+    python scripts/microbatch.py --mark-built                       # after a plain `dbt build`
+
+1. load:   the folder's files into the raw tables (scripts/load_raw.py; a file loaded before is
+           skipped, so landing the same folder twice adds nothing).
+2. select: each raw table's fingerprint (rows, newest loaded_at) against the one the last
+           micro-batch recorded in audit.microbatch_runs. Only the models downstream of a changed
+           table are built (`dbt build --select source:<source>.<table>+`, their tests included):
+           a load of events leaves the CRM staging and the probabilistic matching as they are. The
+           whole project is built when nothing was recorded yet, or when the project changed since
+           (models, macros, seeds, tests, dbt_project.yml or --vars: the as-of date is a var).
+           Nothing changed: nothing is built or exported.
+3. export: every audience with its change set against the previous export (scripts/export_audiences.py).
+4. record: the fingerprints and each step's seconds, once the build and the export succeeded; a
+           failed build records nothing, so the next micro-batch builds the same models again.
+
+Models that are not rebuilt keep their tables, which equal a full refresh because none of their
+inputs changed (tests/pytest/test_microbatch.py compares every table). Appends are what is
+detected: a raw row edited or deleted in place keeps the fingerprint, so run `dbt build` after
+one (then --mark-built). DuckDB and PostgreSQL targets (Spark rebuilds staging whole).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import export_audiences
+import warehouse
+from load_raw import RAW_SCHEMA, declared_sources, load
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STATE = "audit.microbatch_runs"
+# What the models are made of: a change to any of these can change any table.
+PROJECT_INPUTS = ("dbt_project.yml", "models", "macros", "seeds", "tests/generic")
+
+
+def project_fingerprint(dbt_vars: str | None, day: date) -> str:
+    """sha256 of every file the build reads from the project, by path, of the vars passed and of the day."""
+    digest = hashlib.sha256(f"{day.isoformat()}\0{dbt_vars or ''}\0".encode())
+    for name in PROJECT_INPUTS:
+        root = PROJECT_DIR / name
+        for path in sorted(p for p in ([root] if root.is_file() else root.rglob("*")) if p.is_file()):
+            digest.update(str(path.relative_to(PROJECT_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def raw_fingerprints(wh: warehouse.Warehouse) -> dict[str, list]:
+    """Per raw table the sources YAMLs declare: [rows, newest loaded_at]; absent tables are left out."""
+    present = {
+        name for (name,) in wh.rows(f"select table_name from information_schema.tables where table_schema = '{RAW_SCHEMA}'")
+    }
+    fingerprints = {}
+    for _, table in declared_sources():
+        if table["name"] in present:
+            rows, newest = wh.rows(f"select count(*), cast(max(loaded_at) as varchar) from {RAW_SCHEMA}.{table['name']}")[0]
+            fingerprints[table["name"]] = [rows, newest]
+    return fingerprints
+
+
+def selection(previous: dict | None, current: dict) -> list[str] | None:
+    """What to build: None for everything, else one selector per changed raw table (empty: nothing)."""
+    if previous is None or previous["project"] != current["project"]:
+        return None
+    sources = {table["name"]: source for source, table in declared_sources()}
+    changed = sorted(t for t in current["raw"].keys() | previous["raw"].keys() if current["raw"].get(t) != previous["raw"].get(t))
+    return [f"source:{sources[t]}.{t}+" for t in changed]
+
+
+def recorded_state(wh: warehouse.Warehouse) -> dict | None:
+    """The fingerprints the last successful micro-batch recorded, or None."""
+    exists = wh.rows("select 1 from information_schema.tables where table_schema = 'audit' and table_name = 'microbatch_runs'")
+    if not exists:
+        return None
+    rows = wh.rows(f"select project_fingerprint, raw_fingerprints from {STATE} order by recorded_at desc limit 1")
+    return {"project": rows[0][0], "raw": json.loads(rows[0][1])} if rows else None
+
+
+def record(wh: warehouse.Warehouse, state: dict, selected: list[str] | None, seconds: dict[str, float]) -> None:
+    wh.execute("create schema if not exists audit")
+    wh.execute(
+        f"""create table if not exists {STATE} (recorded_at timestamp, project_fingerprint {wh.text_type},
+            raw_fingerprints {wh.text_type}, selected {wh.text_type}, load_seconds double precision,
+            build_seconds double precision, export_seconds double precision)"""
+    )
+    p = wh.param
+    wh.execute(
+        f"insert into {STATE} values ({p}, {p}, {p}, {p}, {p}, {p}, {p})",
+        (
+            datetime.now(UTC).replace(tzinfo=None),
+            state["project"],
+            json.dumps(state["raw"], sort_keys=True),
+            "everything" if selected is None else " ".join(selected),
+            seconds.get("load", 0.0),
+            seconds.get("build", 0.0),
+            seconds.get("export", 0.0),
+        ),
+    )
+
+
+def dbt_build(selected: list[str] | None, dbt_vars: str | None, target_path: Path | None) -> None:
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    command = [dbt, "build"]
+    if selected is not None:
+        command += ["--select", *selected]
+    if dbt_vars:
+        command += ["--vars", dbt_vars]
+    if target_path:
+        command += ["--target-path", str(target_path), "--log-path", str(target_path / "logs")]
+    env = {"DBT_PROFILES_DIR": str(PROJECT_DIR), **os.environ}
+    if subprocess.run(command, cwd=PROJECT_DIR, env=env).returncode != 0:
+        raise SystemExit("micro-batch: dbt build failed (its output is above); nothing was exported or recorded")
+
+
+def current_state(dbt_vars: str | None) -> dict:
+    wh = warehouse.connect(read_only=True)
+    try:
+        project = project_fingerprint(dbt_vars, datetime.now(UTC).date())
+        return {"project": project, "raw": raw_fingerprints(wh), "previous": recorded_state(wh)}
+    finally:
+        wh.close()
+
+
+def run(
+    landing: Path | None, out: Path, dbt_vars: str | None = None, target_path: Path | None = None, mark_built: bool = False
+) -> dict:
+    """One micro-batch; returns what was selected (None: everything; []: nothing) and each step's seconds."""
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    if landing is not None:
+        wh = warehouse.connect()
+        try:
+            load(landing, wh)
+        finally:
+            wh.close()
+        seconds["load"] = time.perf_counter() - started
+    state = current_state(dbt_vars)
+    previous = state.pop("previous")
+    selected = [] if mark_built else selection(previous, state)
+    if selected != []:
+        step = time.perf_counter()
+        dbt_build(selected, dbt_vars, target_path)
+        seconds["build"] = time.perf_counter() - step
+        step = time.perf_counter()
+        wh = warehouse.connect(read_only=True)
+        try:
+            export_audiences.export(out, wh)
+        finally:
+            wh.close()
+        seconds["export"] = time.perf_counter() - step
+    if selected != [] or mark_built:
+        wh = warehouse.connect()
+        try:
+            record(wh, state, selected, seconds)
+        finally:
+            wh.close()
+    seconds["total"] = time.perf_counter() - started
+    return {"selected": selected, "seconds": seconds}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("landing", type=Path, nargs="?", help="a folder of landed files (scripts/load_raw.py's layout)")
+    parser.add_argument("--out", type=Path, default=PROJECT_DIR / "exports", help="export folder (default: exports/)")
+    parser.add_argument("--vars", dest="dbt_vars", help="dbt --vars, passed to the build (part of the project fingerprint)")
+    parser.add_argument("--target-path", type=Path, help="dbt's --target-path (default: target/)")
+    parser.add_argument(
+        "--mark-built",
+        action="store_true",
+        help="record the raw data as built, without building: after a plain `dbt build`, to start micro-batches",
+    )
+    args = parser.parse_args(argv)
+    if args.landing is not None and not args.landing.is_dir():
+        raise SystemExit(f"{args.landing} is not a folder")
+    if args.landing is None and not args.mark_built:
+        parser.error("give a landed folder, or --mark-built")
+    result = run(args.landing, args.out, args.dbt_vars, args.target_path, args.mark_built)
+    selected = result["selected"]
+    built = "nothing (no raw table changed)" if selected == [] else "everything" if selected is None else " ".join(selected)
+    if args.mark_built:
+        built = "nothing (the raw data is recorded as built)"
+    print(f"micro-batch built {built}")
+    print("  " + ", ".join(f"{step} {s:.1f} s" for step, s in result["seconds"].items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
