@@ -72,11 +72,36 @@ class Warehouse:
         raise NotImplementedError
 
 
+def project_schemas() -> set[str]:
+    """The schemas the project reads and writes: the raw landing schema and each +schema of dbt_project.yml."""
+    import yaml
+
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    found = {project["vars"]["unified_segments_raw_schema"]}
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "+schema":
+                    found.add(value)
+                walk(value)
+
+    walk(project)
+    return found
+
+
 class DuckDBWarehouse(Warehouse):
     engine = "duckdb"
     param = "?"
 
     def __init__(self, path: Path, read_only: bool = False):
+        # DuckDB names a file's catalog after it: in raw.duckdb, raw.events could be the catalog or the schema.
+        if Path(path).stem in project_schemas():
+            raise SystemExit(
+                f"{path}: DuckDB names the file's catalog '{Path(path).stem}', which is also a schema of this "
+                "project, so its tables cannot be named unambiguously; choose another file name "
+                "(UNIFIED_SEGMENTS_DUCKDB_PATH), such as warehouse.duckdb"
+            )
         self.con = duckdb.connect(str(path), read_only=read_only)
         for key, value in duckdb_settings().items():
             self.con.execute(f"set {key} = '{value}'")

@@ -215,3 +215,19 @@ def test_an_unknown_encoding_is_refused_naming_the_option(tmp_path):
         "1",
         "--encoding latin-9000: unknown encoding (Python codec names: latin-1, cp1252, utf-16, shift_jis ...)",
     ]
+
+
+@pytest.mark.parametrize("name", ["raw", "marts"])
+def test_a_warehouse_file_named_like_a_schema_is_refused_naming_the_file(tmp_path, name):
+    """DuckDB names a file's catalog after it, so in raw.duckdb `raw.events` is ambiguous: refused
+    in one line before anything is written, while any other name loads."""
+    write_csv(tmp_path / "in" / "events.csv", EVENT_COLUMNS, [event("e1")])
+    db = tmp_path / f"{name}.duckdb"
+    output = run_loader_env({"UNIFIED_SEGMENTS_DUCKDB_PATH": str(db)}, str(tmp_path / "in"))
+    assert output.strip().split("\n") == [
+        "1",
+        f"{db}: DuckDB names the file's catalog '{name}', which is also a schema of this project, so its tables "
+        "cannot be named unambiguously; choose another file name (UNIFIED_SEGMENTS_DUCKDB_PATH), such as warehouse.duckdb",
+    ]
+    assert not db.exists()
+    assert load(tmp_path / "in", tmp_path / f"{name}_warehouse.duckdb")["events"]["rows_loaded"] == 1
