@@ -10,16 +10,20 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from unittest import mock
 
 import duckdb
 import pytest
 
 import export_audiences
+import load_raw
 import microbatch
-from conftest import NOT_A_LIVE_FEED, PROJECT_DIR, dbt, load, query
+from conftest import NOT_A_LIVE_FEED, PROJECT_DIR, dbt, load, query, write_csv
+from load_raw import RAW_CONTRACT
+from pg_cluster import new_database
 from test_incremental import BUILD_HISTORY, differing_rows, relations
-from warehouse import DuckDBWarehouse
+from warehouse import DuckDBWarehouse, PostgresWarehouse, postgres_dsn
 
 SCRIPT = PROJECT_DIR / "scripts" / "microbatch.py"
 
@@ -162,3 +166,27 @@ def test_the_project_fingerprint_covers_vars_model_files_and_the_day(project_cop
     model = project_copy / "models" / "marts" / "customers" / "dim_customer_profiles.sql"
     model.write_text(model.read_text() + "\n")
     assert microbatch.project_fingerprint(None, day) != before
+
+
+def test_fingerprints_and_records_on_postgres(postgres, tmp_path):
+    """The script's own SQL on PostgreSQL: fingerprints of the raw tables, the record of a batch,
+    and a landed file of events selecting what reads the events."""
+    env = new_database(postgres, "microbatch_test")
+    columns = RAW_CONTRACT["events"][0]
+    event = {"event_type": "page_view", "occurred_at": "2026-10-30T10:00:00Z", "anonymous_id": "a"}
+    write_csv(tmp_path / "first" / "events.csv", columns, [{**event, "event_id": "e1"}, {**event, "event_id": "e2"}])
+    write_csv(tmp_path / "second" / "events.csv", columns, [{**event, "event_id": "e3"}])
+    with mock.patch.dict(os.environ, env):
+        wh = PostgresWarehouse(postgres_dsn())
+    try:
+        load_raw.load(tmp_path / "first", wh, stamp=datetime(2026, 11, 1, 6))
+        built = {"project": "p1", "raw": microbatch.raw_fingerprints(wh)}
+        assert built["raw"]["events"] == [2, "2026-11-01 06:00:00"]
+        assert microbatch.recorded_state(wh) is None
+        microbatch.record(wh, built, None, {"build": 1.5})
+        assert microbatch.recorded_state(wh) == built
+        load_raw.load(tmp_path / "second", wh, stamp=datetime(2026, 11, 1, 7))
+        landed = {"project": "p1", "raw": microbatch.raw_fingerprints(wh)}
+        assert microbatch.selection(microbatch.recorded_state(wh), landed) == ["source:tracking.events+"]
+    finally:
+        wh.close()
