@@ -14,6 +14,7 @@ temporary folder that no manifest refers to (the next run deletes it). The previ
 `latest` points at; the first run adds everyone. The warehouse is opened read-only.
 
     python scripts/export_audiences.py [--out exports]
+    python scripts/export_audiences.py --dry-run     # counts each destination would receive; writes nothing
 """
 
 from __future__ import annotations
@@ -103,16 +104,32 @@ def previous_members(previous: Path | None, destination: str, segment: str) -> s
     return set(pq.read_table(path, columns=["person_id"]).column("person_id").to_pylist())
 
 
+def previous_run(out: Path) -> Path | None:
+    """The run `latest` points at, the one change sets are taken against."""
+    latest = out / "latest"
+    return latest.resolve() if latest.is_symlink() else None
+
+
+def planned(out: Path, wh: warehouse.Warehouse) -> tuple[str, list[dict]]:
+    """The as-of date, and every audience with its members added and removed since the previous run."""
+    as_of, audience_list = audiences(wh)
+    previous = previous_run(out)
+    for audience in audience_list:
+        current = {row[0] for row in audience["rows"]}
+        before = previous_members(previous, audience["destination"], audience["segment"])
+        audience["added"], audience["removed"] = current - before, before - current
+    return as_of, audience_list
+
+
 def export(out: Path, wh: warehouse.Warehouse, now: datetime | None = None) -> Path:
     """Write one run under out/runs, point out/latest at it and return its folder."""
     now = now or datetime.now(UTC)
-    as_of, audience_list = audiences(wh)
+    as_of, audience_list = planned(out, wh)
     runs = out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     for leftover in runs.glob(".tmp-*"):
         shutil.rmtree(leftover)  # a crashed run: never referenced by a manifest or by latest
-    latest = out / "latest"
-    previous = latest.resolve() if latest.is_symlink() else None
+    previous = previous_run(out)
     run_id = f"{as_of}_{now.strftime('%Y%m%dT%H%M%S%fZ')}"
     staging = runs / f".tmp-{run_id}"
     staging.mkdir()
@@ -124,9 +141,7 @@ def export(out: Path, wh: warehouse.Warehouse, now: datetime | None = None) -> P
         parquet_path = staging / destination / f"{segment}.parquet"
         write_csv(csv_path, columns, rows)
         write_parquet(parquet_path, columns, rows)
-        current = {row[0] for row in rows}
-        before = previous_members(previous, destination, segment)
-        changes = sorted([(p, "added") for p in current - before] + [(p, "removed") for p in before - current])
+        changes = sorted([(p, "added") for p in audience["added"]] + [(p, "removed") for p in audience["removed"]])
         changes_path = staging / "changes" / destination / f"{segment}.csv"
         write_csv(changes_path, ["person_id", "change"], changes)
         entries.append(
@@ -141,8 +156,8 @@ def export(out: Path, wh: warehouse.Warehouse, now: datetime | None = None) -> P
                 "changes": {
                     "path": str(changes_path.relative_to(staging)),
                     "sha256": sha256(changes_path),
-                    "added": len(current - before),
-                    "removed": len(before - current),
+                    "added": len(audience["added"]),
+                    "removed": len(audience["removed"]),
                 },
             }
         )
@@ -159,16 +174,45 @@ def export(out: Path, wh: warehouse.Warehouse, now: datetime | None = None) -> P
     os.rename(staging, final)  # the run appears complete or not at all
     link = out / f".latest-{run_id}"
     link.symlink_to(Path("runs") / run_id)
-    os.replace(link, latest)  # readers of latest see the old run or the new one, never a mix
+    os.replace(link, out / "latest")  # readers of latest see the old run or the new one, never a mix
     return final
+
+
+def dry_run(out: Path, wh: warehouse.Warehouse) -> list[dict]:
+    """What each destination would receive, written nowhere: per audience its rows and the members
+    added, removed and unchanged since the previous run."""
+    _, audience_list = planned(out, wh)
+    return [
+        {
+            "destination": a["destination"],
+            "segment": a["segment"],
+            "rows": len(a["rows"]),
+            "added": len(a["added"]),
+            "removed": len(a["removed"]),
+            "unchanged": len(a["rows"]) - len(a["added"]),
+        }
+        for a in audience_list
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "exports", help="output folder (default: exports/)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print what each destination would receive against the previous run; write nothing"
+    )
     args = parser.parse_args(argv)
     wh = warehouse.connect(read_only=True)
     try:
+        if args.dry_run:
+            for entry in dry_run(args.out, wh):
+                print(
+                    f"{entry['destination']:16} {entry['segment']:30} {entry['rows']:>8} rows  +{entry['added']} "
+                    f"-{entry['removed']} ={entry['unchanged']}"
+                )
+            previous = previous_run(args.out)
+            print(f"Dry run: nothing written (against {previous.name if previous else 'no previous run'})")
+            return 0
         run = export(args.out, wh)
     finally:
         wh.close()

@@ -56,6 +56,14 @@ def exported_rows(run: Path) -> dict[tuple[str, str], list[dict]]:
     return result
 
 
+def dry_run(db: Path, out: Path) -> list[dict]:
+    wh = DuckDBWarehouse(db, read_only=True)
+    try:
+        return export_audiences.dry_run(out, wh)
+    finally:
+        wh.close()
+
+
 def run_export(db: Path, out: Path) -> Path:
     wh = DuckDBWarehouse(db, read_only=True)
     try:
@@ -247,7 +255,23 @@ def test_change_sets_between_two_as_of_dates(sample, tmp_path):
             select 'bi', segment_name, person_id from exports.audience_bi_memberships""",
             )
         }
+        if as_of == "2026-11-01":
+            dry = dry_run(db, out)
         run = run_export(db, out)
+    # the dry run wrote nothing and foretold the counts of the run that followed it
+    assert len(list((out / "runs").iterdir())) == 2
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert dry == [
+        {
+            "destination": e["destination"],
+            "segment": e["segment"],
+            "rows": e["rows"],
+            "added": e["changes"]["added"],
+            "removed": e["changes"]["removed"],
+            "unchanged": e["rows"] - e["changes"]["added"],
+        }
+        for e in manifest["audiences"]
+    ]
     added = members["2026-11-01"] - members["2026-10-18"]
     removed = members["2026-10-18"] - members["2026-11-01"]
     assert added and removed
@@ -256,7 +280,6 @@ def test_change_sets_between_two_as_of_dates(sample, tmp_path):
         with path.open() as f:
             changes |= {(path.parent.name, path.stem, r["person_id"], r["change"]) for r in csv.DictReader(f)}
     assert changes == {(*m, "added") for m in added} | {(*m, "removed") for m in removed}
-    manifest = json.loads((run / "manifest.json").read_text())
     assert sum(e["changes"]["added"] for e in manifest["audiences"]) == len(added)
 
 
