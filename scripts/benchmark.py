@@ -219,7 +219,7 @@ def bench_build(people: int, seed: int) -> dict:
         con.execute(NEW_LOAD)
         con.close()
         incremental, incremental_peak, _ = dbt_build(db, Path(scratch) / "incremental")
-        microbatch, microbatch_peak = micro_batch(db, Path(scratch))
+        microbatch, microbatch_peak, microbatch_steps = micro_batch(db, Path(scratch))
     return {
         "people": people,
         "events": events,
@@ -232,15 +232,17 @@ def bench_build(people: int, seed: int) -> dict:
         "incremental_build_seconds": round(incremental, 1),
         "incremental_to_full": round(incremental / full, 2),
         "microbatch_seconds": round(microbatch, 1),
+        "microbatch_steps": microbatch_steps,
         "matching_seconds": round(matching, 1),
         "identity_rounds": rounds,
         "slowest_models": slowest,
     }
 
 
-def micro_batch(db: Path, scratch: Path) -> tuple[float, int]:
+def micro_batch(db: Path, scratch: Path) -> tuple[float, int, dict[str, float]]:
     """Latency of one micro-batch (scripts/microbatch.py: load a landed file of events, build what it
-    changes, export the change set), after the data built so far is recorded as built."""
+    changes, export the change set), after the data built so far is recorded as built; and the
+    seconds of its steps."""
     script, env = "scripts/microbatch.py", duckdb_env(db)
     subprocess.run([sys.executable, script, "--mark-built"], cwd=PROJECT_DIR, env={**os.environ, **env}, check=True)
     landing = scratch / "landing"
@@ -249,7 +251,13 @@ def micro_batch(db: Path, scratch: Path) -> tuple[float, int]:
     con.execute(f"copy ({MICRO_BATCH}) to '{landing / 'events.parquet'}' (format parquet)")
     con.close()
     options = ["--out", str(scratch / "exports"), "--target-path", str(scratch / "microbatch")]
-    return run_measured([sys.executable, script, str(landing), *options], env, stdout=scratch / "microbatch.log")
+    seconds, peak = run_measured([sys.executable, script, str(landing), *options], env, stdout=scratch / "microbatch.log")
+    con = duckdb.connect(str(db), read_only=True)
+    steps = con.execute(
+        "select load_seconds, build_seconds, export_seconds from audit.microbatch_runs order by recorded_at desc limit 1"
+    ).fetchall()[0]
+    con.close()
+    return seconds, peak, dict(zip(("load", "build", "export"), (round(s, 1) for s in steps), strict=True))
 
 
 def build_table(results: list[dict], command: str, machine: str, measured_at: str) -> str:
@@ -271,7 +279,9 @@ def build_table(results: list[dict], command: str, machine: str, measured_at: st
     lines += [
         "",
         f"Slowest models at {results[-1]['people']:,} people (full build): {slowest}; the matching models "
-        f"(int_match_*) took {results[-1]['matching_seconds']} s in all.",
+        f"(int_match_*) took {results[-1]['matching_seconds']} s in all. The micro-batch there: "
+        + ", ".join(f"{step} {s} s" for step, s in results[-1]["microbatch_steps"].items())
+        + ".",
     ]
     return "\n".join(lines)
 
