@@ -110,26 +110,25 @@ def previous_run(out: Path) -> Path | None:
     return latest.resolve() if latest.is_symlink() else None
 
 
-def planned(out: Path, wh: warehouse.Warehouse) -> tuple[str, list[dict]]:
-    """The as-of date, and every audience with its members added and removed since the previous run."""
+def planned(out: Path, wh: warehouse.Warehouse) -> tuple[str, Path | None, list[dict]]:
+    """The as-of date, the previous run, and every audience with its members added and removed since it."""
     as_of, audience_list = audiences(wh)
     previous = previous_run(out)
     for audience in audience_list:
         current = {row[0] for row in audience["rows"]}
         before = previous_members(previous, audience["destination"], audience["segment"])
         audience["added"], audience["removed"] = current - before, before - current
-    return as_of, audience_list
+    return as_of, previous, audience_list
 
 
 def export(out: Path, wh: warehouse.Warehouse, now: datetime | None = None) -> Path:
     """Write one run under out/runs, point out/latest at it and return its folder."""
     now = now or datetime.now(UTC)
-    as_of, audience_list = planned(out, wh)
+    as_of, previous, audience_list = planned(out, wh)
     runs = out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     for leftover in runs.glob(".tmp-*"):
         shutil.rmtree(leftover)  # a crashed run: never referenced by a manifest or by latest
-    previous = previous_run(out)
     run_id = f"{as_of}_{now.strftime('%Y%m%dT%H%M%S%fZ')}"
     staging = runs / f".tmp-{run_id}"
     staging.mkdir()
@@ -178,11 +177,11 @@ def export(out: Path, wh: warehouse.Warehouse, now: datetime | None = None) -> P
     return final
 
 
-def dry_run(out: Path, wh: warehouse.Warehouse) -> list[dict]:
-    """What each destination would receive, written nowhere: per audience its rows and the members
-    added, removed and unchanged since the previous run."""
-    _, audience_list = planned(out, wh)
-    return [
+def dry_run(out: Path, wh: warehouse.Warehouse) -> tuple[Path | None, list[dict]]:
+    """What each destination would receive, written nowhere: the previous run, and per audience its
+    rows and the members added, removed and unchanged since it."""
+    _, previous, audience_list = planned(out, wh)
+    return previous, [
         {
             "destination": a["destination"],
             "segment": a["segment"],
@@ -205,12 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     wh = warehouse.connect(read_only=True)
     try:
         if args.dry_run:
-            for entry in dry_run(args.out, wh):
+            previous, entries = dry_run(args.out, wh)
+            for entry in entries:
                 print(
                     f"{entry['destination']:16} {entry['segment']:30} {entry['rows']:>8} rows  +{entry['added']} "
                     f"-{entry['removed']} ={entry['unchanged']}"
                 )
-            previous = previous_run(args.out)
             print(f"Dry run: nothing written (against {previous.name if previous else 'no previous run'})")
             return 0
         run = export(args.out, wh)

@@ -9,9 +9,10 @@
            micro-batch recorded in audit.microbatch_runs. Only the models downstream of a changed
            table are built (`dbt build --select source:<source>.<table>+`, their tests included):
            a load of events leaves the CRM staging and the probabilistic matching as they are. The
-           whole project is built when nothing was recorded yet, or when the project changed since
-           (models, macros, seeds, tests, dbt_project.yml or --vars: the as-of date is a var).
-           Nothing changed: nothing is built or exported.
+           whole project is built when nothing was recorded yet, when the project changed since
+           (models, macros, seeds, tests, dbt_project.yml or --vars), and on a new UTC day (an
+           as-of date of `today` moves every time window at midnight). Nothing changed: nothing
+           is built or exported.
 3. export: every audience with its change set against the previous export (scripts/export_audiences.py).
 4. record: the fingerprints and each step's seconds, once the build and the export succeeded; a
            failed build records nothing, so the next micro-batch builds the same models again.
@@ -121,13 +122,10 @@ def dbt_build(selected: list[str] | None, dbt_vars: str | None, target_path: Pat
         raise SystemExit("micro-batch: dbt build failed (its output is above); nothing was exported or recorded")
 
 
-def current_state(dbt_vars: str | None) -> dict:
-    wh = warehouse.connect(read_only=True)
-    try:
-        project = project_fingerprint(dbt_vars, datetime.now(UTC).date())
-        return {"project": project, "raw": raw_fingerprints(wh), "previous": recorded_state(wh)}
-    finally:
-        wh.close()
+def current_state(wh: warehouse.Warehouse, dbt_vars: str | None) -> tuple[dict, dict | None]:
+    """The fingerprints now, and those the last micro-batch recorded (None: none yet)."""
+    project = project_fingerprint(dbt_vars, datetime.now(UTC).date())
+    return {"project": project, "raw": raw_fingerprints(wh)}, recorded_state(wh)
 
 
 def run(
@@ -136,15 +134,14 @@ def run(
     """One micro-batch; returns what was selected (None: everything; []: nothing) and each step's seconds."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    if landing is not None:
-        wh = warehouse.connect()
-        try:
+    wh = warehouse.connect()
+    try:
+        if landing is not None:
             load(landing, wh)
-        finally:
-            wh.close()
-        seconds["load"] = time.perf_counter() - started
-    state = current_state(dbt_vars)
-    previous = state.pop("previous")
+            seconds["load"] = time.perf_counter() - started
+        state, previous = current_state(wh, dbt_vars)
+    finally:
+        wh.close()
     selected = [] if mark_built else selection(previous, state)
     if selected != []:
         step = time.perf_counter()
@@ -185,9 +182,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give a landed folder, or --mark-built")
     result = run(args.landing, args.out, args.dbt_vars, args.target_path, args.mark_built)
     selected = result["selected"]
-    built = "nothing (no raw table changed)" if selected == [] else "everything" if selected is None else " ".join(selected)
     if args.mark_built:
         built = "nothing (the raw data is recorded as built)"
+    elif selected is None:
+        built = "everything"
+    else:
+        built = " ".join(selected) or "nothing (no raw table changed)"
     print(f"micro-batch built {built}")
     print("  " + ", ".join(f"{step} {s:.1f} s" for step, s in result["seconds"].items()))
     return 0

@@ -59,7 +59,7 @@ def exported_rows(run: Path) -> dict[tuple[str, str], list[dict]]:
 def dry_run(db: Path, out: Path) -> list[dict]:
     wh = DuckDBWarehouse(db, read_only=True)
     try:
-        return export_audiences.dry_run(out, wh)
+        return export_audiences.dry_run(out, wh)[1]
     finally:
         wh.close()
 
