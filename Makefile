@@ -69,7 +69,7 @@ pytest: install install-spark
 quality: install  ## freshness, every dbt test and the GX checkpoint on the dev warehouse, summarised (QUALITY_ARGS=--no-freshness for the sample)
 	$(BIN)/python scripts/quality.py $(QUALITY_ARGS)
 
-export: install  ## write every audience, its manifest and change set under exports/ (EXPORT_ARGS=--dry-run only prints the counts)
+export: install  ## write every audience in each destination's format (destinations.yml), manifest and change sets under exports/ (EXPORT_ARGS=--dry-run only prints the counts; --force passes the removal guard)
 	$(BIN)/python scripts/export_audiences.py $(EXPORT_ARGS)
 
 microbatch: install  ## load LANDING=<folder>, build only what it changes, export the change set (scripts/microbatch.py)

@@ -29,7 +29,14 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EMAIL = r"^[a-z0-9_%+-]+(\.[a-z0-9_%+-]+)*@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$"
 SHA256_HEX = r"^[0-9a-f]{64}$"
-HASH_COLUMNS = ["google_email_sha256", "google_phone_sha256", "meta_email_sha256", "meta_phone_sha256"]
+HASH_COLUMNS = [
+    f"{platform}_{field}_sha256"
+    for platform, fields in [
+        ("google", ["email", "phone", "first_name", "last_name"]),
+        ("meta", ["email", "phone", "first_name", "last_name", "zip", "country"]),
+    ]
+    for field in fields
+]
 # Every exported row with the consent state of its person (null when the person is unknown).
 CONSENT = """
     select audience.*, profiles.is_email_opted_in, profiles.has_marketing_opt_out, profiles.is_erased

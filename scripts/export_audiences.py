@@ -1,19 +1,23 @@
-"""Write every audience to files a sync can pick up: one CSV and one Parquet file per destination
-family and segment, a manifest, and the change set against the previous export.
+"""Write every audience to files a sync can pick up, in each destination's own import format
+(destinations.yml): one CSV and one Parquet file per destination and segment, a manifest, and the
+change set against the previous export.
 
     exports/
       runs/<as-of>_<generated-at>/             one immutable folder per export
-        <destination>/<segment>.csv, .parquet  the audience, rows ordered by person_id
-        changes/<destination>/<segment>.csv    person_id, change (added / removed) since the previous run
+        <destination>/<segment>.csv, .parquet  the audience in the destination's columns, by person_id
+        changes/<destination>/<segment>.csv    the destination's columns and change (added / removed /
+                                               updated) since the previous run, compared on its key
         manifest.json                          per file: segment, rows, sha256, as-of, rule version, changes
       latest -> runs/<...>                     the newest complete run
 
 A run is written in a hidden temporary folder and renamed into runs/ only when every file and the
 manifest are on disk, then `latest` is swapped with an atomic rename: a crash leaves at most a
 temporary folder that no manifest refers to (the next run deletes it). The previous run is the one
-`latest` points at; the first run adds everyone. The warehouse is opened read-only.
+`latest` points at; an audience with no file of the same columns there is a full sync (everyone
+added). A run that would remove more of an audience than destinations.yml's guard allows is refused
+unless forced. The warehouse is opened read-only.
 
-    python scripts/export_audiences.py [--out exports]
+    python scripts/export_audiences.py [--out exports] [--force]
     python scripts/export_audiences.py --dry-run     # counts each destination would receive; writes nothing
 """
 
@@ -25,25 +29,80 @@ import json
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import yaml
 
 import warehouse
 from load_raw import sha256
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-# Destination family -> (export relation, columns written to its files besides person_id).
-DESTINATIONS = {
-    "email_marketing": ("exports.audience_email_marketing", ["email", "first_name", "primary_segment", "is_primary"]),
-    "ad_platforms": (
-        "exports.audience_ad_platforms",
-        ["google_email_sha256", "google_phone_sha256", "meta_email_sha256", "meta_phone_sha256"],
-    ),
-    "bi": ("exports.audience_bi_memberships", ["is_primary"]),
+DESTINATIONS_FILE = PROJECT_DIR / "destinations.yml"
+# Audience family (the name segment catalogue entries list under destinations) -> its relation.
+AUDIENCES = {
+    "email_marketing": "exports.audience_email_marketing",
+    "ad_platforms": "exports.audience_ad_platforms",
+    "bi": "exports.audience_bi_memberships",
 }
+CHANGES = ("added", "removed", "updated")
+
+
+@dataclass(frozen=True)
+class Destination:
+    name: str
+    audience: str
+    columns: dict  # destination column -> relation column, or {"value": constant}
+    key: list[str]
+    list_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Guard:
+    max_removed_share: float
+    min_previous_rows: int
+
+
+def read_destinations(path: Path = DESTINATIONS_FILE) -> tuple[Guard, list[Destination]]:
+    """The guard and the enabled destinations of path; bad configuration stops here, named."""
+
+    def fail(where: str, problem: str):
+        raise SystemExit(f"{path}: {where}: {problem}")
+
+    config = yaml.safe_load(path.read_text()) or {}
+    guard = config.get("guard") or {}
+    share, minimum = guard.get("max_removed_share", 0.5), guard.get("min_previous_rows", 100)
+    if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
+        fail("guard.max_removed_share", f"{share!r} is not a share between 0 and 1")
+    if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 0:
+        fail("guard.min_previous_rows", f"{minimum!r} is not a count")
+    destinations = []
+    for name, entry in (config.get("destinations") or {}).items():
+        where = f"destinations.{name}"
+        if not isinstance(entry, dict):
+            fail(where, "is not a mapping")
+        unknown = set(entry) - {"audience", "columns", "key", "list_name", "enabled"}
+        if unknown:
+            fail(where, f"unknown setting {sorted(unknown)[0]!r}")
+        if entry.get("audience") not in AUDIENCES:
+            fail(f"{where}.audience", f"{entry.get('audience')!r} is not one of {', '.join(AUDIENCES)}")
+        columns = entry.get("columns")
+        if not isinstance(columns, dict) or not columns:
+            fail(f"{where}.columns", "needs at least one column")
+        for column, source in columns.items():
+            if not (isinstance(source, str) or (isinstance(source, dict) and set(source) == {"value"})):
+                fail(f"{where}.columns.{column}", f"{source!r} is neither a column name nor {{value: <constant>}}")
+        key = entry.get("key")
+        if not isinstance(key, list) or not key or not set(key) <= set(columns):
+            fail(f"{where}.key", f"{key!r} is not a non-empty list of its columns")
+        if entry.get("enabled", True):
+            destinations.append(Destination(name, entry["audience"], columns, key, entry.get("list_name")))
+    if not destinations:
+        fail("destinations", "no enabled destination")
+    return Guard(float(share), minimum), destinations
 
 
 def write_synced(path: Path, write) -> None:
@@ -65,43 +124,89 @@ def write_csv(path: Path, columns: list[str], rows: list[tuple]) -> None:
 
 
 def write_parquet(path: Path, columns: list[str], rows: list[tuple]) -> None:
-    types = {"is_primary": pa.bool_()}
-    table = pa.table({c: pa.array([r[i] for r in rows], type=types.get(c, pa.string())) for i, c in enumerate(columns)})
-    pq.write_table(table, path)
+    arrays = {}
+    for i, column in enumerate(columns):
+        values = [r[i] for r in rows]
+        array = pa.array(values)
+        arrays[column] = array if array.type != pa.null() else pa.array(values, type=pa.string())
+    pq.write_table(pa.table(arrays), path)
     with path.open("rb+") as f:
         os.fsync(f.fileno())
 
 
-def audiences(wh: warehouse.Warehouse) -> tuple[str, list[dict]]:
-    """The as-of date, and per destination and enabled segment that lists it: rule version, columns, rows."""
+def read_parquet(path: Path, columns: list[str]) -> list[tuple] | None:
+    """The rows of a file written by write_parquet, or None when it is missing or has other columns."""
+    if not path.is_file():
+        return None
+    table = pq.read_table(path)
+    if table.column_names != columns:
+        return None
+    return [tuple(r[c] for c in columns) for r in table.to_pylist()]
+
+
+def audiences(wh: warehouse.Warehouse, destinations: list[Destination]) -> tuple[str, list[dict]]:
+    """The as-of date, and per destination and enabled segment that lists its audience: rule version,
+    the destination's columns and key, and its rows (one per key, the lowest person id kept)."""
     as_of = wh.rows("select cast(max(as_of_date) as varchar) from marts.dim_customer_segments")[0][0]
     if as_of is None:
         raise SystemExit("marts.dim_customer_segments is empty: run dbt build before exporting")
     catalogue = wh.rows(
         "select segment_name, rule_version, destinations from marts.segment_catalogue where is_enabled order by segment_name"
     )
-    result = []
-    for destination, (relation, extra) in DESTINATIONS.items():
-        columns = ["person_id", *extra]
-        for segment, rule_version, listed in catalogue:
-            if destination not in listed.split(","):
-                continue
-            rows = wh.rows(
-                f"select {', '.join(columns)} from {relation} where segment_name = {wh.param} order by person_id", [segment]
+    relation_columns = {family: wh.columns(relation) for family, relation in AUDIENCES.items()}
+    for d in destinations:
+        missing = [s for s in d.columns.values() if isinstance(s, str) and s not in relation_columns[d.audience]]
+        if missing:
+            raise SystemExit(
+                f"{DESTINATIONS_FILE.name}: destinations.{d.name}.columns: {AUDIENCES[d.audience]} has no column {missing[0]!r}"
             )
+    fetched = {}  # (family, segment) -> rows as dicts, fetched once for every destination reading them
+    result = []
+    for d in destinations:
+        key = [list(d.columns).index(c) for c in d.key]
+        for segment, rule_version, listed in catalogue:
+            if d.audience not in listed.split(","):
+                continue
+            if (d.audience, segment) not in fetched:
+                names = relation_columns[d.audience]
+                fetched[d.audience, segment] = [
+                    dict(zip(names, row, strict=True))
+                    for row in wh.rows(
+                        f"select {', '.join(names)} from {AUDIENCES[d.audience]}"
+                        f" where segment_name = {wh.param} order by person_id",
+                        [segment],
+                    )
+                ]
+            rows, seen = [], set()
+            for member in fetched[d.audience, segment]:
+                row = tuple(member[s] if isinstance(s, str) else s["value"] for s in d.columns.values())
+                if tuple(row[i] for i in key) not in seen:
+                    seen.add(tuple(row[i] for i in key))
+                    rows.append(row)
             result.append(
-                {"destination": destination, "segment": segment, "rule_version": rule_version, "columns": columns, "rows": rows}
+                {
+                    "destination": d.name,
+                    "segment": segment,
+                    "rule_version": rule_version,
+                    "list_name": d.list_name.format(segment=segment) if d.list_name else None,
+                    "columns": list(d.columns),
+                    "key": key,
+                    "rows": rows,
+                    "duplicate_keys": len(fetched[d.audience, segment]) - len(rows),
+                }
             )
     return as_of, result
 
 
-def previous_members(previous: Path | None, destination: str, segment: str) -> set[str]:
-    if previous is None:
-        return set()
-    path = previous / destination / f"{segment}.parquet"
-    if not path.is_file():
-        return set()
-    return set(pq.read_table(path, columns=["person_id"]).column("person_id").to_pylist())
+def changes(before: list[tuple] | None, now: list[tuple], key: list[int]) -> dict[str, list[tuple]]:
+    """Rows added, removed (with their previous values) and updated, compared on the key columns."""
+    old = {tuple(r[i] for i in key): r for r in before or []}
+    new = {tuple(r[i] for i in key): r for r in now}
+    return {
+        "added": [new[k] for k in new.keys() - old.keys()],
+        "removed": [old[k] for k in old.keys() - new.keys()],
+        "updated": [new[k] for k in new.keys() & old.keys() if new[k] != old[k]],
+    }
 
 
 def previous_run(out: Path) -> Path | None:
@@ -110,21 +215,43 @@ def previous_run(out: Path) -> Path | None:
     return latest.resolve() if latest.is_symlink() else None
 
 
-def planned(out: Path, wh: warehouse.Warehouse) -> tuple[str, Path | None, list[dict]]:
-    """The as-of date, the previous run, and every audience with its members added and removed since it."""
-    as_of, audience_list = audiences(wh)
+def planned(out: Path, wh: warehouse.Warehouse, config: Path = DESTINATIONS_FILE) -> tuple[str, Path | None, list[dict], Guard]:
+    """The as-of date, the previous run, every audience with its changes since it (and whether it
+    is a full sync and trips the guard), and the guard."""
+    guard, destinations = read_destinations(config)
+    as_of, audience_list = audiences(wh, destinations)
     previous = previous_run(out)
-    for audience in audience_list:
-        current = {row[0] for row in audience["rows"]}
-        before = previous_members(previous, audience["destination"], audience["segment"])
-        audience["added"], audience["removed"] = current - before, before - current
-    return as_of, previous, audience_list
+    for a in audience_list:
+        before = read_parquet(previous / a["destination"] / f"{a['segment']}.parquet", a["columns"]) if previous else None
+        a["full_sync"] = before is None
+        a["changes"] = changes(before, a["rows"], a["key"])
+        a["previous_rows"] = len(before or [])
+        a["guard_tripped"] = (
+            a["previous_rows"] >= max(guard.min_previous_rows, 1)
+            and len(a["changes"]["removed"]) > guard.max_removed_share * a["previous_rows"]
+        )
+    return as_of, previous, audience_list, guard
 
 
-def export(out: Path, wh: warehouse.Warehouse, now: datetime | None = None) -> Path:
+def sort_key(row: tuple) -> tuple:
+    return tuple("" if v is None else str(v) for v in row)
+
+
+def export(
+    out: Path, wh: warehouse.Warehouse, now: datetime | None = None, force: bool = False, config: Path = DESTINATIONS_FILE
+) -> Path:
     """Write one run under out/runs, point out/latest at it and return its folder."""
     now = now or datetime.now(UTC)
-    as_of, previous, audience_list = planned(out, wh)
+    as_of, previous, audience_list, guard = planned(out, wh, config)
+    tripped = [a for a in audience_list if a["guard_tripped"]]
+    if tripped and not force:
+        listed = "; ".join(
+            f"{a['destination']}/{a['segment']} {len(a['changes']['removed'])} of {a['previous_rows']}" for a in tripped
+        )
+        raise SystemExit(
+            f"Export refused: it would remove more than {guard.max_removed_share:.0%} of an audience ({listed}). "
+            "Check the load and the build; --force writes it anyway (guard in destinations.yml)."
+        )
     runs = out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     for leftover in runs.glob(".tmp-*"):
@@ -134,29 +261,31 @@ def export(out: Path, wh: warehouse.Warehouse, now: datetime | None = None) -> P
     staging.mkdir()
 
     entries = []
-    for audience in audience_list:
-        destination, segment, columns, rows = audience["destination"], audience["segment"], audience["columns"], audience["rows"]
+    for a in audience_list:
+        destination, segment, columns, rows = a["destination"], a["segment"], a["columns"], a["rows"]
         csv_path = staging / destination / f"{segment}.csv"
         parquet_path = staging / destination / f"{segment}.parquet"
         write_csv(csv_path, columns, rows)
         write_parquet(parquet_path, columns, rows)
-        changes = sorted([(p, "added") for p in audience["added"]] + [(p, "removed") for p in audience["removed"]])
+        change_rows = [(*row, change) for change in CHANGES for row in sorted(a["changes"][change], key=sort_key)]
         changes_path = staging / "changes" / destination / f"{segment}.csv"
-        write_csv(changes_path, ["person_id", "change"], changes)
+        write_csv(changes_path, [*columns, "change"], change_rows)
         entries.append(
             {
                 "destination": destination,
                 "segment": segment,
-                "rule_version": audience["rule_version"],
+                "list_name": a["list_name"],
+                "rule_version": a["rule_version"],
                 "rows": len(rows),
+                "duplicate_keys": a["duplicate_keys"],
                 "files": {
                     p.suffix[1:]: {"path": str(p.relative_to(staging)), "sha256": sha256(p)} for p in (csv_path, parquet_path)
                 },
                 "changes": {
                     "path": str(changes_path.relative_to(staging)),
                     "sha256": sha256(changes_path),
-                    "added": len(audience["added"]),
-                    "removed": len(audience["removed"]),
+                    "full_sync": a["full_sync"],
+                    **{change: len(a["changes"][change]) for change in CHANGES},
                 },
             }
         )
@@ -165,6 +294,7 @@ def export(out: Path, wh: warehouse.Warehouse, now: datetime | None = None) -> P
         "as_of_date": as_of,
         "generated_at": now.isoformat(timespec="seconds"),
         "previous_run": previous.name if previous else None,
+        "forced_past_guard": [f"{a['destination']}/{a['segment']}" for a in tripped],
         "audiences": entries,
     }
     write_synced(staging / "manifest.json", lambda f: json.dump(manifest, f, indent=2))
@@ -177,21 +307,28 @@ def export(out: Path, wh: warehouse.Warehouse, now: datetime | None = None) -> P
     return final
 
 
-def dry_run(out: Path, wh: warehouse.Warehouse) -> tuple[Path | None, list[dict]]:
+def dry_run(out: Path, wh: warehouse.Warehouse, config: Path = DESTINATIONS_FILE) -> tuple[Path | None, list[dict]]:
     """What each destination would receive, written nowhere: the previous run, and per audience its
-    rows and the members added, removed and unchanged since it."""
-    _, previous, audience_list = planned(out, wh)
+    rows, the rows added, removed, updated and unchanged since it, and whether the guard would refuse it."""
+    _, previous, audience_list, _ = planned(out, wh, config)
     return previous, [
         {
             "destination": a["destination"],
             "segment": a["segment"],
             "rows": len(a["rows"]),
-            "added": len(a["added"]),
-            "removed": len(a["removed"]),
-            "unchanged": len(a["rows"]) - len(a["added"]),
+            **{change: len(a["changes"][change]) for change in CHANGES},
+            "unchanged": len(a["rows"]) - len(a["changes"]["added"]) - len(a["changes"]["updated"]),
+            "full_sync": a["full_sync"],
+            "guard_tripped": a["guard_tripped"],
         }
         for a in audience_list
     ]
+
+
+def summary(e: dict) -> str:
+    """One line per audience: rows, then added, removed and updated since the previous run."""
+    line = f"{e['destination']:22} {e['segment']:30} {e['rows']:>8} rows  +{e['added']} -{e['removed']} ~{e['updated']}"
+    return line + (" full sync" if e["full_sync"] else "") + (" REFUSED by the removal guard" if e.get("guard_tripped") else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,27 +337,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dry-run", action="store_true", help="print what each destination would receive against the previous run; write nothing"
     )
+    parser.add_argument("--force", action="store_true", help="write the run even when it trips the removal guard")
     args = parser.parse_args(argv)
     wh = warehouse.connect(read_only=True)
     try:
         if args.dry_run:
             previous, entries = dry_run(args.out, wh)
-            for entry in entries:
-                print(
-                    f"{entry['destination']:16} {entry['segment']:30} {entry['rows']:>8} rows  +{entry['added']} "
-                    f"-{entry['removed']} ={entry['unchanged']}"
-                )
+            print("\n".join(summary(e) for e in entries))
             print(f"Dry run: nothing written (against {previous.name if previous else 'no previous run'})")
             return 0
-        run = export(args.out, wh)
+        run = export(args.out, wh, force=args.force)
     finally:
         wh.close()
     manifest = json.loads((run / "manifest.json").read_text())
-    for entry in manifest["audiences"]:
-        changes = entry["changes"]
-        print(
-            f"{entry['destination']:16} {entry['segment']:30} {entry['rows']:>8} rows  +{changes['added']} -{changes['removed']}"
-        )
+    print("\n".join(summary({**e, **e["changes"]}) for e in manifest["audiences"]))
     print(f"Export: {run} (as of {manifest['as_of_date']}; previous run {manifest['previous_run']})")
     return 0
 

@@ -58,6 +58,18 @@ class Warehouse:
         """Append record batches (columns in the table's order) to schema-qualified table."""
         raise NotImplementedError
 
+    def columns(self, relation: str) -> list[str]:
+        """The column names of schema-qualified relation, in order; empty when it does not exist."""
+        schema, name = relation.split(".")
+        return [
+            r[0]
+            for r in self.rows(
+                "select column_name from information_schema.columns where table_schema = "
+                f"{self.param} and table_name = {self.param} order by ordinal_position",
+                [schema, name],
+            )
+        ]
+
     @contextmanager
     def transaction(self):
         self.execute("begin")
@@ -183,6 +195,11 @@ class SparkWarehouse(Warehouse):
 
     def rows(self, sql, params=()):
         return [tuple(row) for row in self.spark.sql(sql, args=list(params) or None).collect()]
+
+    def columns(self, relation):
+        if not self.spark.catalog.tableExists(relation):
+            return []
+        return [column.name for column in self.spark.catalog.listColumns(relation)]
 
     def append_arrow(self, table, batches):
         count = 0

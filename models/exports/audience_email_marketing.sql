@@ -1,5 +1,5 @@
 {#- The email-marketing audience: one row per exportable person with an email and segment whose
-    catalogue entry lists email_marketing. -#}
+    catalogue entry lists email_marketing, with what email platforms import beside the email. -#}
 
 with
 
@@ -36,6 +36,9 @@ final as (
         memberships.person_id,
         profiles.email,
         profiles.first_name,
+        profiles.last_name,
+        profiles.phone,
+        profiles.country,
         memberships.segment_name,
         segments.primary_segment,
         memberships.is_primary,

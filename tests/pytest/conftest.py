@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import export_audiences
 import generate_data
 import load_raw
 import pg_cluster
@@ -40,8 +41,9 @@ ENGINE_COMPARED = {
     "recency_score, frequency_score, monetary_score, rfm_segment, segment_count, primary_segment",
     "marts.fct_segment_memberships": "person_id, segment_name, rule_version, is_primary",
     "exports.audience_ad_platforms": "person_id, segment_name, google_email_sha256, google_phone_sha256, meta_email_sha256, "
-    "meta_phone_sha256",
-    "exports.audience_email_marketing": "person_id, segment_name, email, first_name, primary_segment",
+    "meta_phone_sha256, google_first_name_sha256, google_last_name_sha256, google_country, google_postal_code, "
+    "meta_first_name_sha256, meta_last_name_sha256, meta_zip_sha256, meta_country_sha256",
+    "exports.audience_email_marketing": "person_id, segment_name, email, first_name, last_name, phone, country, primary_segment",
     "identity.int_identifiers_resolved": "identifier_key, person_id, resolution, component_size",
     "identity.int_match_records": "record_id, first_name_soundex, last_name_soundex, last_name_frequency, city_frequency",
     "identity.int_match_weights": "comparison, level, m_probability, u_probability, estimated_from",
@@ -126,6 +128,28 @@ def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
         writer.writerow(columns)
         for row in rows:
             writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open() as f:
+        return list(csv.DictReader(f))
+
+
+def change_set_applied(previous_run: Path, run: Path, entry: dict) -> tuple[list[dict], list[dict]]:
+    """What a destination holds after a sync applies the change set of one manifest entry of run to
+    the previous run's file (by the destination's key, as the README tells syncs to), and the new
+    file; both sorted."""
+    key = next(d.key for d in export_audiences.read_destinations()[1] if d.name == entry["destination"])
+    previous = previous_run / entry["destination"] / f"{entry['segment']}.csv"
+    held = {tuple(r[c] for c in key): r for r in (read_csv(previous) if previous.is_file() else [])}
+    for row in read_csv(run / entry["changes"]["path"]):
+        change = row.pop("change")
+        if change == "removed":
+            del held[tuple(row[c] for c in key)]
+        else:
+            held[tuple(row[c] for c in key)] = row
+    now = read_csv(run / entry["files"]["csv"]["path"])
+    return sorted(held.values(), key=lambda r: list(r.values())), sorted(now, key=lambda r: list(r.values()))
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 import export_audiences
-from conftest import NOT_A_LIVE_FEED, copy_project, dbt, load, query, write_csv
+from conftest import NOT_A_LIVE_FEED, change_set_applied, copy_project, dbt, load, query, read_csv, write_csv
 from load_raw import RAW_CONTRACT
 from warehouse import DuckDBWarehouse
 
@@ -25,6 +28,20 @@ EMAIL_CASES = {
     "Mary.Jones+news@Example.co.uk": ("mary.jones+news@example.co.uk", "mary.jones+news@example.co.uk"),
     "  PETE@Shop.IO ": ("pete@shop.io", "pete@shop.io"),
 }
+# The same people's (first name, last name, postal code, country) as the CRM holds them -> the
+# forms each platform documents: Google names lower-case without punctuation, one space between
+# words, country and postal code in clear; Meta names without punctuation or spaces, zip without
+# spaces or dashes (US: five digits; GB: outward code and sector), country lower-case.
+ADDRESS_CASES = [
+    (
+        (" Mary  Ann ", "O'Brien-Smith", "SW1A 1AA", "GB"),
+        ("mary ann", "obriensmith", "GB", "SW1A 1AA"),
+        ("maryann", "obriensmith", "sw1a1", "gb"),
+    ),
+    (("José", "García", "28013", "ES"), ("josé", "garcía", "ES", "28013"), ("josé", "garcía", "28013", "es")),
+    (("Anne", "Lee Jr.", "94103-1234", "US"), ("anne", "lee jr", "US", "94103-1234"), ("anne", "leejr", "94103", "us")),
+    (("PETE", "Ng", None, "GB"), ("pete", "ng", "GB", ""), ("pete", "ng", "", "gb")),
+]
 # (raw phone, contact country) -> (Google: E.164 with +, Meta: digits with country code, no +)
 PHONE_CASES = {
     ("07911 123456", "GB"): ("+447911123456", "447911123456"),
@@ -39,43 +56,58 @@ BARRED = {
     "marketing_opt_out": {"request_type": "marketing_opt_out"},
     "suppressed": {},
 }
+# Each destination's file header, as its import documentation names the columns.
+DOCUMENTED_HEADERS = {
+    "meta_custom_audiences": ["email", "phone", "fn", "ln", "zip", "country"],
+    "google_customer_match": ["Email", "Phone", "First Name", "Last Name", "Country", "Zip"],
+    "klaviyo": ["external_id", "email", "phone_number", "first_name", "last_name", "country"],
+    "mailchimp": ["Email Address", "First Name", "Last Name", "Phone Number", "Tags"],
+    "hubspot": ["Email", "First Name", "Last Name", "Phone Number", "Country/Region"],
+    "braze": ["external_id", "email", "first_name", "last_name", "phone", "country", "email_subscribe"],
+    "bi": ["person_id", "is_primary"],
+}
 
 
 def sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest() if text else ""
 
 
 def exported_rows(run: Path) -> dict[tuple[str, str], list[dict]]:
     """(destination, segment) -> the rows of its CSV file."""
-    result = {}
-    for path in run.glob("*/*.csv"):
-        if path.parent.parent.name == "changes":
-            continue
-        with path.open() as f:
-            result[(path.parent.name, path.stem)] = list(csv.DictReader(f))
-    return result
+    return {(path.parent.name, path.stem): read_csv(path) for path in run.glob("*/*.csv") if path.parent.parent.name != "changes"}
 
 
-def dry_run(db: Path, out: Path) -> list[dict]:
+def exported_people(run: Path) -> set[str]:
+    """The person ids in every file that carries them."""
+    return {
+        r.get("person_id") or r["external_id"]
+        for rows in exported_rows(run).values()
+        for r in rows
+        if {"person_id", "external_id"} & r.keys()
+    }
+
+
+def dry_run(db: Path, out: Path, config: Path = export_audiences.DESTINATIONS_FILE) -> list[dict]:
     wh = DuckDBWarehouse(db, read_only=True)
     try:
-        return export_audiences.dry_run(out, wh)[1]
+        return export_audiences.dry_run(out, wh, config)[1]
     finally:
         wh.close()
 
 
-def run_export(db: Path, out: Path) -> Path:
+def run_export(db: Path, out: Path, **kwargs) -> Path:
     wh = DuckDBWarehouse(db, read_only=True)
     try:
-        return export_audiences.export(out, wh)
+        return export_audiences.export(out, wh, **kwargs)
     finally:
         wh.close()
 
 
 @pytest.fixture(scope="module")
 def crafted(tmp_path_factory):
-    """VIP customers (one 2,500 GBP order each) whose CRM records carry the email and phone cases,
-    plus one VIP per barring reason; built in a project copy whose suppression list names one."""
+    """VIP customers (one 2,500 GBP order each) whose CRM records carry the email, name, address and
+    phone cases, plus one VIP per barring reason; built in a project copy whose suppression list
+    names one. Returns the project, the warehouse and its first export."""
     root = tmp_path_factory.mktemp("exports")
     project = copy_project(root / "project")
     write_csv(
@@ -91,16 +123,19 @@ def crafted(tmp_path_factory):
         ],
     )
     contacts, transactions, requests = [], [], []
-    people = [(email, None, "GB") for email in EMAIL_CASES] + [(None, phone, country) for phone, country in PHONE_CASES]
-    people += [(f"barred.{reason}@shop-mail.net", None, "GB") for reason in BARRED]
-    for i, (email, phone, country) in enumerate(people):
+    people = [(email, None, address[0]) for email, address in zip(EMAIL_CASES, ADDRESS_CASES, strict=True)]
+    people += [(None, phone, (f"First{i}", None, None, country)) for i, (phone, country) in enumerate(PHONE_CASES)]
+    people += [(f"barred.{reason}@shop-mail.net", None, ("Barred", None, None, "GB")) for reason in BARRED]
+    for i, (email, phone, (first_name, last_name, postal_code, country)) in enumerate(people):
         reason = next((r for r in BARRED if email == f"barred.{r}@shop-mail.net"), None)
         contacts.append(
             {
                 "contact_id": f"c{i}",
                 "email": email,
                 "phone": phone,
-                "first_name": f"First{i}",
+                "first_name": first_name,
+                "last_name": last_name,
+                "postal_code": postal_code,
                 "country": country,
                 "email_opt_in": BARRED.get(reason, {}).get("email_opt_in", "true"),
                 "updated_at": "2026-10-01 10:00:00",
@@ -138,20 +173,53 @@ def crafted(tmp_path_factory):
     db = root / "warehouse.duckdb"
     load(raw, db)
     dbt("build", *NOT_A_LIVE_FEED, db=db, project_dir=project)
-    return db, run_export(db, root / "out")
+    return project, db, run_export(db, root / "out")
 
 
 def test_hashes_follow_the_documented_normalisation(crafted):
-    db, run = crafted
-    rows = exported_rows(run)[("ad_platforms", "vip_lifetime_value")]
-    hashes = {(r["google_email_sha256"], r["meta_email_sha256"], r["google_phone_sha256"], r["meta_phone_sha256"]) for r in rows}
-    expected = {(sha(google), sha(meta), "", "") for google, meta in EMAIL_CASES.values()}
-    expected |= {("", "", sha(google), sha(meta)) for google, meta in PHONE_CASES.values()}
-    assert hashes == expected
+    _, _, run = crafted
+    meta = {tuple(r.values()) for r in exported_rows(run)[("meta_custom_audiences", "vip_lifetime_value")]}
+    google = {tuple(r.values()) for r in exported_rows(run)[("google_customer_match", "vip_lifetime_value")]}
+    expected_meta, expected_google = set(), set()
+    for (google_email, meta_email), (_, (g_first, g_last, g_country, g_zip), (m_first, m_last, m_zip, m_country)) in zip(
+        EMAIL_CASES.values(), ADDRESS_CASES, strict=True
+    ):
+        expected_google.add((sha(google_email), "", sha(g_first), sha(g_last), g_country, g_zip))
+        expected_meta.add((sha(meta_email), "", sha(m_first), sha(m_last), sha(m_zip), sha(m_country)))
+    for i, ((_, country), (google_phone, meta_phone)) in enumerate(PHONE_CASES.items()):
+        expected_google.add(("", sha(google_phone), sha(f"first{i}"), "", country, ""))
+        expected_meta.add(("", sha(meta_phone), sha(f"first{i}"), "", "", sha(country.lower())))
+    assert google == expected_google
+    assert meta == expected_meta
+
+
+def test_each_destination_file_has_its_documented_format(crafted):
+    _, _, run = crafted
+    manifest = json.loads((run / "manifest.json").read_text())
+    files = exported_rows(run)
+    assert {d for d, _ in files} == set(DOCUMENTED_HEADERS)
+    for (destination, segment), rows in files.items():
+        with (run / destination / f"{segment}.csv").open() as f:
+            assert next(csv.reader(f)) == DOCUMENTED_HEADERS[destination], destination
+        for row in rows:
+            if destination in ("meta_custom_audiences", "google_customer_match"):
+                hashed = [v for c, v in row.items() if not (destination == "google_customer_match" and c in ("Country", "Zip"))]
+                assert all(len(v) in (0, 64) and set(v) <= set("0123456789abcdef") for v in hashed), row
+            if destination == "google_customer_match":
+                assert row["Country"] in ("", *{c for *_, c in PHONE_CASES}, "GB", "ES", "US")
+            if destination == "mailchimp":
+                assert row["Tags"] == segment
+            if destination == "braze":
+                assert row["email_subscribe"] == "opted_in"
+            if destination in ("klaviyo", "braze", "mailchimp", "hubspot"):
+                email = row.get("email") or row.get("Email Address") or row["Email"]
+                assert email in {meta for _, meta in EMAIL_CASES.values()}
+    lists = {(e["destination"], e["list_name"]) for e in manifest["audiences"] if e["segment"] == "vip_lifetime_value"}
+    assert ("hubspot", "unified-segments: vip_lifetime_value") in lists and ("mailchimp", None) in lists
 
 
 def test_barred_customers_are_in_the_segment_but_in_no_export(crafted):
-    db, run = crafted
+    _, db, run = crafted
     contacts = [f"contact_id:c{len(EMAIL_CASES) + len(PHONE_CASES) + i}" for i in range(len(BARRED))]
     barred = {
         r[0]
@@ -163,23 +231,31 @@ def test_barred_customers_are_in_the_segment_but_in_no_export(crafted):
         r[0] for r in query(db, "select person_id from marts.fct_segment_memberships where segment_name = 'vip_lifetime_value'")
     }
     assert len(barred) == len(BARRED) and barred <= vip  # each would be in the VIP audiences
-    exported = {row["person_id"] for rows in exported_rows(run).values() for row in rows}
+    exported = exported_people(run)
     assert len(exported) == len(EMAIL_CASES) + len(PHONE_CASES)
     assert not exported & barred
+    # nor their emails, in clear or hashed, in any file
+    barred_emails = {f"barred.{reason}@shop-mail.net" for reason in BARRED}
+    cells = {v for rows in exported_rows(run).values() for r in rows for v in r.values()}
+    assert not cells & (barred_emails | {sha(e) for e in barred_emails})
     reasons = query(db, "select exclusion_reason from customers.int_person_export_eligibility where exclusion_reason is not null")
     assert sorted(r[0] for r in reasons) == sorted(BARRED)
 
 
-def test_email_audience_carries_the_normalised_email_and_first_name(crafted):
-    db, run = crafted
-    rows = exported_rows(run)[("email_marketing", "vip_lifetime_value")]
-    assert sorted((r["email"], r["is_primary"]) for r in rows) == sorted((meta, "true") for _, meta in EMAIL_CASES.values())
-    assert all(r["first_name"].startswith("First") and r["primary_segment"] == "vip_lifetime_value" for r in rows)
+def test_email_audiences_carry_the_normalised_email_and_names(crafted):
+    _, _, run = crafted
+    rows = exported_rows(run)[("klaviyo", "vip_lifetime_value")]
+    expected = {
+        (meta, address[0], address[1]) for (_, meta), (address, _, _) in zip(EMAIL_CASES.values(), ADDRESS_CASES, strict=True)
+    }
+    assert {(r["email"], r["first_name"], r["last_name"]) for r in rows} == {
+        (email, first.strip(), last) for email, first, last in expected
+    }
 
 
 def test_no_opted_out_or_erased_person_in_any_file_of_the_sample(sample, tmp_path):
     run = run_export(sample.db, tmp_path / "out")
-    exported = {row["person_id"] for rows in exported_rows(run).values() for row in rows}
+    exported = exported_people(run)
     # Requests matched to people by the identifier they name, independently of the profile's flags.
     requested = {
         r[0]
@@ -199,6 +275,17 @@ def test_no_opted_out_or_erased_person_in_any_file_of_the_sample(sample, tmp_pat
         r[0] for r in query(sample.db, "select person_id from marts.dim_customer_profiles where not is_email_opted_in")
     }
     assert not exported & not_opted_in
+    # the files without person ids hold none of their emails, in clear or hashed
+    barred = requested | not_opted_in
+    emails = {
+        e
+        for p, e in query(
+            sample.db, "select person_id, identifier_value from identity.int_identifiers_resolved where identifier_type = 'email'"
+        )
+        if p in barred
+    }
+    cells = {v for rows in exported_rows(run).values() for r in rows for v in r.values()}
+    assert emails and not cells & (emails | {sha(e) for e in emails})
 
 
 def test_manifest_checksums_and_counts_match_the_files_and_a_rerun_changes_nothing(sample, tmp_path):
@@ -207,15 +294,13 @@ def test_manifest_checksums_and_counts_match_the_files_and_a_rerun_changes_nothi
     assert (tmp_path / "out" / "latest").resolve() == second
     manifest = json.loads((second / "manifest.json").read_text())
     assert manifest["previous_run"] == first.name and manifest["as_of_date"] == "2026-11-01"
-    destinations = {(e["destination"], e["segment"]) for e in manifest["audiences"]}
-    expected = set(
-        query(
-            sample.db,
-            "select 'email_marketing', segment_name from marts.segment_catalogue"
-            " where is_enabled and destinations like '%email_marketing%'",
-        )
+    # every email-marketing member reaches Klaviyo: rows plus members sharing an email = the relation's rows
+    members = dict(query(sample.db, "select segment_name, count(*) from exports.audience_email_marketing group by 1"))
+    klaviyo = {e["segment"]: e["rows"] + e["duplicate_keys"] for e in manifest["audiences"] if e["destination"] == "klaviyo"}
+    listed = query(
+        sample.db, "select segment_name from marts.segment_catalogue where is_enabled and destinations like '%email_marketing%'"
     )
-    assert {d for d in destinations if d[0] == "email_marketing"} == expected
+    assert klaviyo == {segment: members.get(segment, 0) for (segment,) in listed}
     for entry in manifest["audiences"]:
         for file in entry["files"].values():
             path = second / file["path"]
@@ -223,8 +308,9 @@ def test_manifest_checksums_and_counts_match_the_files_and_a_rerun_changes_nothi
         assert pq.read_table(second / entry["files"]["parquet"]["path"]).num_rows == entry["rows"]
         with (second / entry["files"]["csv"]["path"]).open() as f:
             assert sum(1 for _ in f) == entry["rows"] + 1
-        assert (entry["changes"]["added"], entry["changes"]["removed"]) == (0, 0)
-        assert (second / entry["changes"]["path"]).read_text() == "person_id,change\n"
+        changes = entry["changes"]
+        assert (changes["added"], changes["removed"], changes["updated"], changes["full_sync"]) == (0, 0, 0, False)
+        assert (second / changes["path"]).read_text() == ",".join([*DOCUMENTED_HEADERS[entry["destination"]], "change"]) + "\n"
     assert sum(e["rows"] for e in manifest["audiences"]) > 0
 
 
@@ -232,7 +318,11 @@ def test_change_sets_between_two_as_of_dates(sample, tmp_path):
     db = tmp_path / "w.duckdb"
     load(sample.data_dir / "raw", db)
     out = tmp_path / "out"
+    strict = tmp_path / "strict.yml"
+    config = yaml.safe_load(export_audiences.DESTINATIONS_FILE.read_text())
+    strict.write_text(yaml.safe_dump({**config, "guard": {"max_removed_share": 0.0, "min_previous_rows": 1}}, sort_keys=False))
     members = {}
+    runs = []
     for as_of in ["2026-10-18", "2026-11-01"]:
         dbt(
             "build",
@@ -245,42 +335,142 @@ def test_change_sets_between_two_as_of_dates(sample, tmp_path):
             db=db,
             vars={"unified_segments_as_of_date": as_of},
         )
-        members[as_of] = {
-            (d, s, p)
-            for d, s, p in query(
-                db,
-                """
-            select 'email_marketing', segment_name, person_id from exports.audience_email_marketing union all
-            select 'ad_platforms', segment_name, person_id from exports.audience_ad_platforms union all
-            select 'bi', segment_name, person_id from exports.audience_bi_memberships""",
-            )
-        }
+        members[as_of] = set(query(db, "select segment_name, person_id from exports.audience_bi_memberships"))
         if as_of == "2026-11-01":
+            # a guard that allows no removal refuses the run, names it, and writes nothing
+            with pytest.raises(SystemExit, match=r"Export refused: it would remove more than 0% of an audience \(.*bi/"):
+                run_export(db, out, config=strict)
+            assert len(list((out / "runs").iterdir())) == 1
+            assert any(e["guard_tripped"] for e in dry_run(db, out, strict))
+            forced = tmp_path / "forced"
+            shutil.copytree(out, forced, symlinks=True)
+            forced_manifest = json.loads((run_export(db, forced, config=strict, force=True) / "manifest.json").read_text())
+            assert forced_manifest["forced_past_guard"]
             dry = dry_run(db, out)
-        run = run_export(db, out)
+        runs.append(run_export(db, out))
     # the dry run wrote nothing and foretold the counts of the run that followed it
     assert len(list((out / "runs").iterdir())) == 2
-    manifest = json.loads((run / "manifest.json").read_text())
+    manifest = json.loads((runs[1] / "manifest.json").read_text())
+    assert manifest["forced_past_guard"] == []
     assert dry == [
         {
             "destination": e["destination"],
             "segment": e["segment"],
             "rows": e["rows"],
-            "added": e["changes"]["added"],
-            "removed": e["changes"]["removed"],
-            "unchanged": e["rows"] - e["changes"]["added"],
+            **{c: e["changes"][c] for c in ("added", "removed", "updated")},
+            "unchanged": e["rows"] - e["changes"]["added"] - e["changes"]["updated"],
+            "full_sync": e["changes"]["full_sync"],
+            "guard_tripped": False,
         }
         for e in manifest["audiences"]
     ]
+    # applying each change set to the previous run's file gives the new file exactly
+    for entry in manifest["audiences"]:
+        held, now = change_set_applied(runs[0], runs[1], entry)
+        assert held == now, entry
+        assert entry["changes"]["full_sync"] == (not (runs[0] / entry["files"]["csv"]["path"]).is_file())
+    # and the BI change set is the membership difference the warehouse shows
     added = members["2026-11-01"] - members["2026-10-18"]
     removed = members["2026-10-18"] - members["2026-11-01"]
     assert added and removed
-    changes = set()
-    for path in (run / "changes").glob("*/*.csv"):
-        with path.open() as f:
-            changes |= {(path.parent.name, path.stem, r["person_id"], r["change"]) for r in csv.DictReader(f)}
-    assert changes == {(*m, "added") for m in added} | {(*m, "removed") for m in removed}
-    assert sum(e["changes"]["added"] for e in manifest["audiences"]) == len(added)
+    bi = {(path.stem, r["person_id"], r["change"]) for path in (runs[1] / "changes" / "bi").glob("*.csv") for r in read_csv(path)}
+    assert {c for c in bi if c[2] != "updated"} == {(*m, "added") for m in added} | {(*m, "removed") for m in removed}
+
+
+def test_a_changed_email_is_a_removal_of_the_old_and_an_addition_of_the_new(crafted, tmp_path):
+    project, built, _ = crafted
+    db = tmp_path / "w.duckdb"
+    shutil.copy(built, db)
+    out = tmp_path / "out"
+    before = run_export(db, out)
+    [ann] = [r for r in exported_rows(before)[("klaviyo", "vip_lifetime_value")] if r["email"] == "ann.lee@gmail.com"]
+    # Ann's new address reaches the CRM and the shop (an order under her customer id)
+    (first_name, last_name, postal_code, country), _, _ = ADDRESS_CASES[0]
+    new_email = "Ann.Lee@NewMail.example"
+    raw = tmp_path / "raw"
+    write_csv(
+        raw / "crm_contacts.csv",
+        [*RAW_CONTRACT["crm_contacts"][0], "loaded_at"],
+        [
+            {
+                "contact_id": "c0",
+                "email": new_email,
+                "first_name": first_name,
+                "last_name": last_name,
+                "postal_code": postal_code,
+                "country": country,
+                "email_opt_in": "true",
+                "updated_at": "2026-10-25 10:00:00",
+                "loaded_at": "2026-10-31 13:00:00",
+            }
+        ],
+    )
+    write_csv(
+        raw / "transactions.csv",
+        [*RAW_CONTRACT["transactions"][0], "loaded_at"],
+        [
+            {
+                "transaction_id": "t_new",
+                "customer_id": "u0",
+                "email": new_email,
+                "ordered_at": "2026-10-25T10:00:00Z",
+                "status": "completed",
+                "currency": "GBP",
+                "amount": "10.00",
+                "item_count": "1",
+                "loaded_at": "2026-10-31 13:00:00",
+            }
+        ],
+    )
+    load(raw, db)
+    dbt("build", *NOT_A_LIVE_FEED, "--select", "+path:models/exports", db=db, project_dir=project)
+    after = run_export(db, out)
+    klaviyo = [
+        (r["external_id"], r["email"], r["change"]) for r in read_csv(after / "changes" / "klaviyo" / "vip_lifetime_value.csv")
+    ]
+    assert klaviyo == [
+        (ann["external_id"], "ann.lee@newmail.example", "added"),
+        (ann["external_id"], "ann.lee@gmail.com", "removed"),
+    ]
+    meta = [(r["email"], r["change"]) for r in read_csv(after / "changes" / "meta_custom_audiences" / "vip_lifetime_value.csv")]
+    assert meta == [(sha("ann.lee@newmail.example"), "added"), (sha("ann.lee@gmail.com"), "removed")]
+    # BI knows the person by id only: the same member, nothing to change
+    assert read_csv(after / "changes" / "bi" / "vip_lifetime_value.csv") == []
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c["destinations"]["klaviyo"].update(audience="sms"), "destinations.klaviyo.audience: 'sms' is not one of"),
+        (lambda c: c["destinations"]["braze"].update(key=["external_id", "Email"]), "destinations.braze.key: "),
+        (
+            lambda c: c["destinations"]["mailchimp"]["columns"].update(Tags=["segment_name"]),
+            "destinations.mailchimp.columns.Tags: ",
+        ),
+        (lambda c: c["destinations"]["hubspot"].update(list="x"), "destinations.hubspot: unknown setting 'list'"),
+        (lambda c: c["guard"].update(max_removed_share=5), "guard.max_removed_share: 5 is not a share"),
+    ],
+)
+def test_a_bad_destinations_file_fails_naming_the_setting(tmp_path, edit, message):
+    config = yaml.safe_load(export_audiences.DESTINATIONS_FILE.read_text())
+    export_audiences.read_destinations()  # the shipped file is good
+    edit(config)
+    path = tmp_path / "destinations.yml"
+    path.write_text(yaml.safe_dump(config))
+    with pytest.raises(SystemExit, match=f"^{re.escape(str(path))}: {re.escape(message)}"):
+        export_audiences.read_destinations(path)
+
+
+def test_a_destination_column_missing_from_its_relation_fails_before_writing(sample, tmp_path):
+    config = yaml.safe_load(export_audiences.DESTINATIONS_FILE.read_text())
+    config["destinations"]["klaviyo"]["columns"]["zip"] = "postal_code"
+    path = tmp_path / "destinations.yml"
+    path.write_text(yaml.safe_dump(config))
+    with pytest.raises(
+        SystemExit, match=r"destinations.klaviyo.columns: exports.audience_email_marketing has no column 'postal_code'"
+    ):
+        run_export(sample.db, tmp_path / "out", config=path)
+    assert not (tmp_path / "out" / "runs").exists()
 
 
 def test_a_crash_mid_export_leaves_the_previous_run_as_latest(sample, tmp_path, monkeypatch):

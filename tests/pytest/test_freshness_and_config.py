@@ -159,4 +159,4 @@ def test_duckdb_memory_threads_and_spill_directory_come_from_the_environment(tmp
 def test_a_malformed_duckdb_setting_stops_dbt_naming_the_variable(tmp_path, name, value):
     result = dbt("show", "--inline", "select 1", db=tmp_path / "warehouse.duckdb", env={name: value}, check=False)
     assert result.returncode != 0
-    assert f'{name} must be' in result.stdout and f'not "{value}"' in result.stdout
+    assert f"{name} must be" in result.stdout and f'not "{value}"' in result.stdout

@@ -4,7 +4,6 @@ nothing; the change set turns the previous export into the new one."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -19,7 +18,7 @@ import pytest
 import export_audiences
 import load_raw
 import microbatch
-from conftest import NOT_A_LIVE_FEED, PROJECT_DIR, dbt, load, query, write_csv
+from conftest import NOT_A_LIVE_FEED, PROJECT_DIR, change_set_applied, dbt, load, query, write_csv
 from load_raw import RAW_CONTRACT
 from pg_cluster import new_database
 from test_incremental import BUILD_HISTORY, differing_rows, relations
@@ -51,15 +50,6 @@ def run_microbatch(db, *args: str) -> str:
 def built_models(db) -> set[str]:
     results = json.loads((db.parent / "dbt_target" / "run_results.json").read_text())["results"]
     return {r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("model.")}
-
-
-def members(run, destination: str, segment: str) -> set[str]:
-    """person_ids of an audience file of an export run; none when the run has no such file."""
-    path = run / destination / f"{segment}.csv"
-    if not path.is_file():
-        return set()
-    with path.open() as f:
-        return {row["person_id"] for row in csv.DictReader(f)}
 
 
 @pytest.fixture(scope="module")
@@ -121,13 +111,8 @@ def test_the_change_set_turns_the_previous_export_into_the_new_one(batches):
     manifest = json.loads((latest / "manifest.json").read_text())
     assert manifest["previous_run"] == first_export.name
     for entry in manifest["audiences"]:
-        destination, segment = entry["destination"], entry["segment"]
-        with (latest / entry["changes"]["path"]).open() as f:
-            changes = [(row["person_id"], row["change"]) for row in csv.DictReader(f)]
-        before = members(first_export, destination, segment)
-        added = {p for p, change in changes if change == "added"}
-        removed = {p for p, change in changes if change == "removed"}
-        assert (before - removed) | added == members(latest, destination, segment), f"{destination}/{segment}"
+        held, now = change_set_applied(first_export, latest, entry)
+        assert held == now, f"{entry['destination']}/{entry['segment']}"
 
 
 def test_nothing_landed_builds_and_exports_nothing(batches, tmp_path):

@@ -148,8 +148,8 @@ def test_an_unconsented_person_in_an_export_is_caught(warehouse, tmp_path):
     )
     execute(
         warehouse,
-        f"""insert into exports.audience_email_marketing
-            select person_id, email, first_name, 'vip_lifetime_value', null, false, 'v', as_of_date
+        f"""insert into exports.audience_email_marketing by name
+            select person_id, email, 'vip_lifetime_value' as segment_name, false as is_primary, 'v' as rule_version, as_of_date
             from marts.dim_customer_profiles where person_id = '{person}'""",
     )
     result = dbt("test", "--select", "audience_email_marketing", db=warehouse, check=False)
@@ -165,8 +165,9 @@ def test_an_erased_person_in_an_export_is_caught(warehouse, tmp_path):
     [(person,)] = query(warehouse, "select person_id from marts.dim_customer_profiles where is_erased order by person_id limit 1")
     execute(
         warehouse,
-        f"""insert into exports.audience_ad_platforms values
-            ('{person}', 'at_risk', '{"a" * 64}', null, '{"a" * 64}', null, 'v', date '2026-11-01')""",
+        f"""insert into exports.audience_ad_platforms
+                (person_id, segment_name, google_email_sha256, meta_email_sha256, as_of_date)
+            values ('{person}', 'at_risk', '{"a" * 64}', '{"a" * 64}', date '2026-11-01')""",
     )
     result = dbt("test", "--select", "audience_ad_platforms", db=warehouse, check=False)
     assert result.returncode != 0
