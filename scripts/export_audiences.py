@@ -3,7 +3,7 @@
 change set against the previous export.
 
     exports/
-      runs/<as-of>_<generated-at>/             one immutable folder per export
+      runs/<as-of>_<generated-at>/             one folder per export, rewritten only to remove erased people
         <destination>/<segment>.csv, .parquet  the audience in the destination's columns, by person_id
         changes/<destination>/<segment>.csv    the destination's columns and change (added / removed /
                                                updated) since the previous run, compared on its key
@@ -15,7 +15,10 @@ manifest are on disk, then `latest` is swapped with an atomic rename: a crash le
 temporary folder that no manifest refers to (the next run deletes it). The previous run is the one
 `latest` points at; an audience with no file of the same columns there is a full sync (everyone
 added). A run that would remove more of an audience than destinations.yml's guard allows is refused
-unless forced. The warehouse is opened read-only.
+unless forced. Runs beyond destinations.yml's retention are deleted, oldest first, and every erased
+person's rows are removed from every kept run (customers.int_erased_identifier_hashes), except the
+removals in the newest run's change sets, which the next export removes. The warehouse is opened
+read-only.
 
     python scripts/export_audiences.py [--out exports] [--force]
     python scripts/export_audiences.py --dry-run     # counts each destination would receive; writes nothing
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -49,6 +53,7 @@ AUDIENCES = {
     "bi": "exports.audience_bi_memberships",
 }
 CHANGES = ("added", "removed", "updated")
+ERASED = "customers.int_erased_identifier_hashes"  # what erased people's rows in files are found by
 
 
 @dataclass(frozen=True)
@@ -61,24 +66,38 @@ class Destination:
 
 
 @dataclass(frozen=True)
-class Guard:
-    max_removed_share: float
+class Settings:
+    max_removed_share: float  # the removal guard
     min_previous_rows: int
+    runs_to_keep: int  # retention
 
 
-def read_destinations(path: Path = DESTINATIONS_FILE) -> tuple[Guard, list[Destination]]:
-    """The guard and the enabled destinations of path; bad configuration stops here, named."""
+def read_destinations(path: Path = DESTINATIONS_FILE) -> tuple[Settings, list[Destination]]:
+    """The guard and retention settings and the enabled destinations of path; bad configuration
+    stops here, named."""
 
     def fail(where: str, problem: str):
         raise SystemExit(f"{path}: {where}: {problem}")
 
     config = yaml.safe_load(path.read_text()) or {}
+    for section, known in [
+        (None, {"guard", "retention", "destinations"}),
+        ("guard", {"max_removed_share", "min_previous_rows"}),
+        ("retention", {"runs_to_keep"}),
+    ]:
+        settings = config if section is None else (config.get(section) or {})
+        unknown = sorted(set(settings) - known) if isinstance(settings, dict) else ["(not a mapping)"]
+        if unknown:
+            fail(section or "top level", f"unknown setting {unknown[0]!r}")
     guard = config.get("guard") or {}
     share, minimum = guard.get("max_removed_share", 0.5), guard.get("min_previous_rows", 100)
     if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
         fail("guard.max_removed_share", f"{share!r} is not a share between 0 and 1")
     if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 0:
         fail("guard.min_previous_rows", f"{minimum!r} is not a count")
+    keep = (config.get("retention") or {}).get("runs_to_keep", 30)
+    if not isinstance(keep, int) or isinstance(keep, bool) or keep < 1:
+        fail("retention.runs_to_keep", f"{keep!r} is not a count of at least 1")
     destinations = []
     for name, entry in (config.get("destinations") or {}).items():
         where = f"destinations.{name}"
@@ -102,7 +121,7 @@ def read_destinations(path: Path = DESTINATIONS_FILE) -> tuple[Guard, list[Desti
             destinations.append(Destination(name, entry["audience"], columns, key, entry.get("list_name")))
     if not destinations:
         fail("destinations", "no enabled destination")
-    return Guard(float(share), minimum), destinations
+    return Settings(float(share), minimum, keep), destinations
 
 
 def write_synced(path: Path, write) -> None:
@@ -215,10 +234,12 @@ def previous_run(out: Path) -> Path | None:
     return latest.resolve() if latest.is_symlink() else None
 
 
-def planned(out: Path, wh: warehouse.Warehouse, config: Path = DESTINATIONS_FILE) -> tuple[str, Path | None, list[dict], Guard]:
+def planned(
+    out: Path, wh: warehouse.Warehouse, config: Path = DESTINATIONS_FILE
+) -> tuple[str, Path | None, list[dict], Settings, list[Destination]]:
     """The as-of date, the previous run, every audience with its changes since it (and whether it
-    is a full sync and trips the guard), and the guard."""
-    guard, destinations = read_destinations(config)
+    is a full sync and trips the guard), the settings and the destinations."""
+    settings, destinations = read_destinations(config)
     as_of, audience_list = audiences(wh, destinations)
     previous = previous_run(out)
     for a in audience_list:
@@ -227,10 +248,10 @@ def planned(out: Path, wh: warehouse.Warehouse, config: Path = DESTINATIONS_FILE
         a["changes"] = changes(before, a["rows"], a["key"])
         a["previous_rows"] = len(before or [])
         a["guard_tripped"] = (
-            a["previous_rows"] >= max(guard.min_previous_rows, 1)
-            and len(a["changes"]["removed"]) > guard.max_removed_share * a["previous_rows"]
+            a["previous_rows"] >= max(settings.min_previous_rows, 1)
+            and len(a["changes"]["removed"]) > settings.max_removed_share * a["previous_rows"]
         )
-    return as_of, previous, audience_list, guard
+    return as_of, previous, audience_list, settings, destinations
 
 
 def sort_key(row: tuple) -> tuple:
@@ -242,20 +263,23 @@ def export(
 ) -> Path:
     """Write one run under out/runs, point out/latest at it and return its folder."""
     now = now or datetime.now(UTC)
-    as_of, previous, audience_list, guard = planned(out, wh, config)
+    as_of, previous, audience_list, settings, destinations = planned(out, wh, config)
     tripped = [a for a in audience_list if a["guard_tripped"]]
     if tripped and not force:
         listed = "; ".join(
             f"{a['destination']}/{a['segment']} {len(a['changes']['removed'])} of {a['previous_rows']}" for a in tripped
         )
         raise SystemExit(
-            f"Export refused: it would remove more than {guard.max_removed_share:.0%} of an audience ({listed}). "
+            f"Export refused: it would remove more than {settings.max_removed_share:.0%} of an audience ({listed}). "
             "Check the load and the build; --force writes it anyway (guard in destinations.yml)."
         )
     runs = out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     for leftover in runs.glob(".tmp-*"):
         shutil.rmtree(leftover)  # a crashed run: never referenced by a manifest or by latest
+    # After planning, so the new change sets still remove the newly erased from the destinations.
+    scrubbed = scrub_erased(runs, wh, destinations, now)
+    expired = [run for run in published_runs(runs)[settings.runs_to_keep - 1 :] if run.resolve() != previous]
     run_id = f"{as_of}_{now.strftime('%Y%m%dT%H%M%S%fZ')}"
     staging = runs / f".tmp-{run_id}"
     staging.mkdir()
@@ -295,6 +319,10 @@ def export(
         "generated_at": now.isoformat(timespec="seconds"),
         "previous_run": previous.name if previous else None,
         "forced_past_guard": [f"{a['destination']}/{a['segment']}" for a in tripped],
+        # Its change sets may still carry the newly erased (as removals); the next export scrubs them.
+        "erasure_checked": None,
+        "erased_rows_removed_from": scrubbed,
+        "deleted_runs": [run.name for run in expired],
         "audiences": entries,
     }
     write_synced(staging / "manifest.json", lambda f: json.dump(manifest, f, indent=2))
@@ -304,13 +332,108 @@ def export(
     link = out / f".latest-{run_id}"
     link.symlink_to(Path("runs") / run_id)
     os.replace(link, out / "latest")  # readers of latest see the old run or the new one, never a mix
+    for run in expired:
+        shutil.rmtree(run)
     return final
+
+
+def published_runs(runs: Path) -> list[Path]:
+    """Every complete run folder, newest first (by the time in its name, <as-of>_<generated-at>)."""
+    return sorted(
+        (run for run in runs.iterdir() if not run.name.startswith(".") and (run / "manifest.json").is_file()),
+        key=lambda run: run.name.split("_", 1)[1],
+        reverse=True,
+    )
+
+
+def identifying_columns(columns: list[str], destination: Destination | None) -> list[tuple[int, str]]:
+    """The columns of a file an erased person's row is found by, and how: "id" (a person id),
+    "clear" (a clear email or phone: its SHA-256 is looked up) or "hash". A file whose columns the
+    destination no longer has (its entry changed since) is searched in every column every way."""
+    if destination is None or list(destination.columns) != columns:
+        return [(i, how) for i in range(len(columns)) for how in ("id", "clear", "hash")]
+    how = {"person_id": "id", "email": "clear", "phone": "clear"}
+    how |= {f"{p}_{f}_sha256": "hash" for p in ("google", "meta") for f in ("email", "phone")}
+    return [(i, how[s]) for i, s in enumerate(destination.columns.values()) if isinstance(s, str) and s in how]
+
+
+def without_erased(rows: list[tuple], checks: list[tuple[int, str]], people: set[str], hashes: set[str]) -> list[tuple]:
+    def erased(row: tuple) -> bool:
+        for i, how in checks:
+            value = row[i]
+            if not isinstance(value, str) or not value:
+                continue
+            if (how == "id" and value in people) or (how == "hash" and value in hashes):
+                return True
+            if how == "clear" and hashlib.sha256(value.encode()).hexdigest() in hashes:
+                return True
+        return False
+
+    return [row for row in rows if not erased(row)]
+
+
+def scrub_erased(runs: Path, wh: warehouse.Warehouse, destinations: list[Destination], now: datetime) -> dict[str, int]:
+    """Remove every erased person's rows (found through ERASED) from every file of every published
+    run, rewriting each file and then its manifest (new checksums and counts, and the erasure
+    recorded). A run already checked against the same erased people is skipped. Returns the rows
+    removed per run."""
+    if not wh.columns(ERASED):
+        raise SystemExit(f"{ERASED} does not exist: build it (dbt build --select +{ERASED.split('.')[1]}) before exporting")
+    erased = wh.rows(f"select person_id, identifier_sha256 from {ERASED}")
+    people, hashes = {p for p, _ in erased}, {h for _, h in erased}
+    if not people:
+        return {}
+    digest = hashlib.sha256("\n".join(sorted(people)).encode()).hexdigest()
+    by_name = {d.name: d for d in destinations}
+    removed = {}
+    for run in published_runs(runs):
+        manifest = json.loads((run / "manifest.json").read_text())
+        if manifest.get("erasure_checked") == digest:
+            continue
+        count = 0
+        for entry in manifest["audiences"]:
+            destination = by_name.get(entry["destination"])
+            parquet, csv_path = run / entry["files"]["parquet"]["path"], run / entry["files"]["csv"]["path"]
+            table = pq.read_table(parquet)
+            rows = [tuple(r.values()) for r in table.to_pylist()]
+            kept = without_erased(rows, identifying_columns(table.column_names, destination), people, hashes)
+            if len(kept) < len(rows):
+                count += len(rows) - len(kept)
+                replace_atomically(parquet, lambda p, kept=kept, columns=table.column_names: write_parquet(p, columns, kept))
+                replace_atomically(csv_path, lambda p, kept=kept, columns=table.column_names: write_csv(p, columns, kept))
+                entry["rows"] = len(kept)
+                for kind, path in (("parquet", parquet), ("csv", csv_path)):
+                    entry["files"][kind]["sha256"] = sha256(path)
+            changes_path = run / entry["changes"]["path"]
+            with changes_path.open() as f:
+                header, *change_rows = list(csv.reader(f))
+            kept = without_erased(change_rows, identifying_columns(header[:-1], destination), people, hashes)
+            if len(kept) < len(change_rows):
+                count += len(change_rows) - len(kept)
+                replace_atomically(changes_path, lambda p, kept=kept, header=header: write_csv(p, header, kept))
+                entry["changes"]["sha256"] = sha256(changes_path)
+                entry["changes"] |= {c: sum(1 for r in kept if r[-1] == c) for c in CHANGES}
+        manifest["erasure_checked"] = digest
+        if count:
+            manifest.setdefault("erasures", []).append({"at": now.isoformat(timespec="seconds"), "rows_removed": count})
+            removed[run.name] = count
+        replace_atomically(
+            run / "manifest.json", lambda p, manifest=manifest: write_synced(p, lambda f: json.dump(manifest, f, indent=2))
+        )
+    return removed
+
+
+def replace_atomically(path: Path, write) -> None:
+    """Write path through a temporary file renamed over it: readers see the old file or the new one."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    write(temporary)
+    os.replace(temporary, path)
 
 
 def dry_run(out: Path, wh: warehouse.Warehouse, config: Path = DESTINATIONS_FILE) -> tuple[Path | None, list[dict]]:
     """What each destination would receive, written nowhere: the previous run, and per audience its
     rows, the rows added, removed, updated and unchanged since it, and whether the guard would refuse it."""
-    _, previous, audience_list, _ = planned(out, wh, config)
+    _, previous, audience_list, *_ = planned(out, wh, config)
     return previous, [
         {
             "destination": a["destination"],

@@ -2,7 +2,8 @@
 
 Charts: segment sizes over the as-of dates built (marts.fct_segment_sizes), the overlap heatmap
 (Jaccard index of every pair of segments), the RFM grid (customers per recency and frequency
-score) and a KPI table per segment (members, share, revenue, AOV, 30-day conversion). The data is
+score), a KPI table per segment (members, share, revenue, AOV, 30-day conversion) and the 30-day
+conversion per arm of the segments split into arms (holdouts, A/B/n). The data is
 embedded as JSON and drawn as SVG by a small script in the page; each chart records how many marks
 it drew in data-marks. The warehouse is opened read-only, so BI tools can keep reading it.
 
@@ -48,6 +49,14 @@ QUERIES = {
         from marts.fct_segment_member_orders as orders
         where orders.as_of_date = (select max(as_of_date) from marts.fct_segment_member_orders)
         group by 1 order by 2 desc, 1""",
+    "arms": """
+        with latest as (
+            select * from marts.fct_segment_member_orders
+            where as_of_date = (select max(as_of_date) from marts.fct_segment_member_orders)),
+        split as (select segment_name from latest group by 1 having count(distinct arm) > 1)
+        select segment_name, arm, count(*), sum(case when has_ordered_30d then 1 else 0 end)
+        from latest where segment_name in (select segment_name from split)
+        group by 1, 2 order by 1, 2""",
 }
 
 SCRIPT = Path(__file__).with_name("report") / "segment_report.js"  # inlined into the page
@@ -73,6 +82,17 @@ def kpi_table(rows: list[list]) -> str:
     return f'<table id="kpis">{head}{"".join(body)}</table>'
 
 
+def arms_table(rows: list[list]) -> str:
+    """30-day conversion per arm of the segments split into arms (holdouts, A/B/n)."""
+    head = "<tr><th>segment</th><th>arm</th><th>members</th><th>30-day conversion</th></tr>"
+    body = [
+        f"<tr><td>{html.escape(segment)}</td><td>{html.escape(arm)}</td><td>{members:,}</td>"
+        f"<td>{converted / members:.1%}</td></tr>"
+        for segment, arm, members, converted in rows
+    ]
+    return f'<table id="arms">{head}{"".join(body)}</table>'
+
+
 def render(data: dict, as_of: str) -> str:
     payload = json.dumps(data).replace("</", "<\\/")
     return f"""<!doctype html>
@@ -89,6 +109,7 @@ td:first-child, th:first-child {{ text-align: left; }}
 <h2>RFM grid (customers by recency score, rows, and frequency score, columns)</h2>
 <svg class="chart" id="rfm" width="340" height="320"></svg>
 <h2>KPIs</h2>{kpi_table(data["kpis"])}
+<h2>Holdouts and splits (30-day conversion by arm)</h2>{arms_table(data["arms"])}
 <script id="report-data" type="application/json">{payload}</script>
 <script>{SCRIPT.read_text()}</script>
 </body></html>

@@ -52,6 +52,33 @@
         {%- if entry.get('severity', 'error') not in ('warn', 'error') -%}
             {{ exceptions.raise_compiler_error(here ~ ": severity must be warn or error") }}
         {%- endif -%}
+        {%- if entry.get('size_change_severity', 'warn') not in ('warn', 'error') -%}
+            {{ exceptions.raise_compiler_error(here ~ ": size_change_severity must be warn or error") }}
+        {%- endif -%}
+        {%- set max_size_change = entry.get('max_size_change', 0.5) -%}
+        {%- if max_size_change is not number or max_size_change <= 0 -%}
+            {{ exceptions.raise_compiler_error(here ~ ": max_size_change must be a positive share, not " ~ max_size_change) }}
+        {%- endif -%}
+        {%- set arms = [] -%}
+        {%- set weights = entry.get('arms') or {'treatment': 1} -%}
+        {%- if weights is not mapping -%}
+            {{ exceptions.raise_compiler_error(here ~ ": arms must map each arm's name to its weight, e.g. {treatment: 90, holdout: 10}") }}
+        {%- endif -%}
+        {%- set total = namespace(weight=0) -%}
+        {%- for arm, weight in weights.items() -%}
+            {%- if not modules.re.match('^[a-z][a-z0-9_]*$', arm | string) or arm == 'global_control' -%}
+                {{ exceptions.raise_compiler_error(here ~ ": arm '" ~ arm ~ "' needs a snake_case name other than global_control") }}
+            {%- endif -%}
+            {%- if weight is not number or weight <= 0 -%}
+                {{ exceptions.raise_compiler_error(here ~ ": arm '" ~ arm ~ "' needs a positive weight, not " ~ weight) }}
+            {%- endif -%}
+            {%- set total.weight = total.weight + weight -%}
+        {%- endfor -%}
+        {%- set cumulative = namespace(weight=0) -%}
+        {%- for arm, weight in weights.items() -%}
+            {%- set cumulative.weight = cumulative.weight + weight -%}
+            {%- do arms.append({'name': arm, 'share': weight / total.weight, 'upper': cumulative.weight / total.weight}) -%}
+        {%- endfor -%}
         {%- set params = {} -%}
         {%- do params.update(entry.get('params') or {}) -%}
         {%- for param, value in (overrides.get(name) or {}).items() -%}
@@ -84,9 +111,12 @@
                 'min_size': entry.get('min_size', 0) | int,
                 'min_share': entry.get('min_share', 0) | float,
                 'severity': entry.get('severity', 'error'),
+                'max_size_change': max_size_change,
+                'size_change_severity': entry.get('size_change_severity', 'warn'),
                 'owner': entry.get('owner', ''),
                 'destinations': entry.get('destinations', []),
                 'requires': entry.get('requires', []),
+                'arms': arms,
                 'enabled': entry.get('enabled', true)
             }) -%}
         {%- endif -%}

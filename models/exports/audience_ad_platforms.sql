@@ -8,7 +8,9 @@ with
 memberships as (
 
     select * from {{ ref('fct_segment_memberships') }}
-    where {{ audience_segment_filter('ad_platforms') }}
+    where
+        {{ audience_segment_filter('ad_platforms') }}
+        and arm != 'holdout'
 
 ),
 
@@ -43,6 +45,7 @@ final as (
         {{ meta_name_sha256('profiles.last_name') }} as meta_last_name_sha256,
         {{ meta_zip_sha256('profiles.postal_code', 'profiles.country') }} as meta_zip_sha256,
         {{ meta_country_sha256('profiles.country') }} as meta_country_sha256,
+        memberships.arm,
         memberships.rule_version,
         memberships.as_of_date
     from memberships

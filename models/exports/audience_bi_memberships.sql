@@ -6,7 +6,9 @@ with
 memberships as (
 
     select * from {{ ref('fct_segment_memberships') }}
-    where {{ audience_segment_filter('bi') }}
+    where
+        {{ audience_segment_filter('bi') }}
+        and arm != 'holdout'
 
 ),
 
@@ -23,6 +25,7 @@ final as (
         memberships.person_id,
         memberships.segment_name,
         memberships.is_primary,
+        memberships.arm,
         memberships.rule_version,
         memberships.as_of_date
     from memberships

@@ -6,7 +6,9 @@ with
 memberships as (
 
     select * from {{ ref('fct_segment_memberships') }}
-    where {{ audience_segment_filter('email_marketing') }}
+    where
+        {{ audience_segment_filter('email_marketing') }}
+        and arm != 'holdout'
 
 ),
 
@@ -42,6 +44,7 @@ final as (
         memberships.segment_name,
         segments.primary_segment,
         memberships.is_primary,
+        memberships.arm,
         memberships.rule_version,
         memberships.as_of_date
     from memberships

@@ -39,7 +39,7 @@ NOT_A_LIVE_FEED = ("--exclude", "tag:data_health")
 ENGINE_COMPARED = {
     "marts.dim_customer_segments": "person_id, purchase_frequency_tier, engagement_tier, recency_tier, value_tier, "
     "recency_score, frequency_score, monetary_score, rfm_segment, segment_count, primary_segment",
-    "marts.fct_segment_memberships": "person_id, segment_name, rule_version, is_primary",
+    "marts.fct_segment_memberships": "person_id, segment_name, rule_version, is_primary, arm",
     "exports.audience_ad_platforms": "person_id, segment_name, google_email_sha256, google_phone_sha256, meta_email_sha256, "
     "meta_phone_sha256, google_first_name_sha256, google_last_name_sha256, google_country, google_postal_code, "
     "meta_first_name_sha256, meta_last_name_sha256, meta_zip_sha256, meta_country_sha256",

@@ -10,6 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -64,7 +65,7 @@ DOCUMENTED_HEADERS = {
     "mailchimp": ["Email Address", "First Name", "Last Name", "Phone Number", "Tags"],
     "hubspot": ["Email", "First Name", "Last Name", "Phone Number", "Country/Region"],
     "braze": ["external_id", "email", "first_name", "last_name", "phone", "country", "email_subscribe"],
-    "bi": ["person_id", "is_primary"],
+    "bi": ["person_id", "is_primary", "arm"],
 }
 
 
@@ -328,6 +329,7 @@ def test_change_sets_between_two_as_of_dates(sample, tmp_path):
             "build",
             "--select",
             "+path:models/exports",
+            "+int_erased_identifier_hashes",
             "segment_catalogue",
             "--exclude-resource-type",
             "test",
@@ -438,6 +440,83 @@ def test_a_changed_email_is_a_removal_of_the_old_and_an_addition_of_the_new(craf
     assert read_csv(after / "changes" / "bi" / "vip_lifetime_value.csv") == []
 
 
+def cells_on_disk(out: Path) -> set:
+    """Every value in every CSV and Parquet file under out."""
+    cells = {v for path in out.rglob("*.csv") for row in csv.reader(path.open()) for v in row}
+    return cells | {v for path in out.rglob("*.parquet") for row in pq.read_table(path).to_pylist() for v in row.values()}
+
+
+def test_an_erased_person_leaves_every_kept_file_and_old_runs_expire(crafted, tmp_path):
+    project, built, _ = crafted
+    db = tmp_path / "w.duckdb"
+    shutil.copy(built, db)
+    out = tmp_path / "out"
+    config = yaml.safe_load(export_audiences.DESTINATIONS_FILE.read_text())
+    keep_three = tmp_path / "destinations.yml"
+    keep_three.write_text(yaml.safe_dump({**config, "retention": {"runs_to_keep": 3}}, sort_keys=False))
+    first, second = run_export(db, out, config=keep_three), run_export(db, out, config=keep_three)
+    [ann] = [r for r in exported_rows(first)[("klaviyo", "vip_lifetime_value")] if r["email"] == "ann.lee@gmail.com"]
+    google_email, meta_email = EMAIL_CASES[" Ann.Lee@GMail.com "]
+    forms = {ann["external_id"], meta_email, sha(meta_email), sha(google_email)}
+    assert forms <= cells_on_disk(out)  # in the audiences of both runs
+    holding = {
+        run: sum(1 for path in run.rglob("*.csv") for row in csv.reader(path.open()) if forms & set(row))
+        for run in (first, second)
+    }
+
+    write_csv(
+        tmp_path / "raw" / "privacy_requests.csv",
+        [*RAW_CONTRACT["privacy_requests"][0], "loaded_at"],
+        [
+            {
+                "request_id": "r_ann",
+                "identifier_type": "email",
+                "identifier_value": " Ann.Lee@GMail.com ",
+                "request_type": "erasure",
+                "requested_at": "2026-10-30 09:00:00",
+                "loaded_at": "2026-10-31 13:00:00",
+            }
+        ],
+    )
+    load(tmp_path / "raw", db)
+    dbt(
+        "build", *NOT_A_LIVE_FEED, "--select", "+path:models/exports", "+int_erased_identifier_hashes", db=db, project_dir=project
+    )
+    third = run_export(db, out, config=keep_three)
+    # the older runs no longer hold her anywhere, and their manifests say so with checksums that match
+    assert not forms & cells_on_disk(first) and not forms & cells_on_disk(second)
+    for run in (first, second):
+        manifest = json.loads((run / "manifest.json").read_text())
+        assert [e["rows_removed"] for e in manifest["erasures"]] == [holding[run]]
+        for entry in manifest["audiences"]:
+            for file in [*entry["files"].values(), entry["changes"]]:
+                assert hashlib.sha256((run / file["path"]).read_bytes()).hexdigest() == file["sha256"]
+            assert pq.read_table(run / entry["files"]["parquet"]["path"]).num_rows == entry["rows"]
+    # the new run removes her from each destination by what it knows her by; the next export scrubs that too
+    assert ("ann.lee@gmail.com", "removed") in {
+        (r["email"], r["change"]) for r in read_csv(third / "changes" / "klaviyo" / "vip_lifetime_value.csv")
+    }
+    assert not forms & cells_on_disk(third / "klaviyo")
+    fourth = run_export(db, out, config=keep_three)
+    assert not forms & cells_on_disk(out)
+    # three runs kept: the first expired
+    manifest = json.loads((fourth / "manifest.json").read_text())
+    assert sorted(p.name for p in (out / "runs").iterdir()) == sorted(r.name for r in (second, third, fourth))
+    assert manifest["deleted_runs"] == [first.name] and list(manifest["erased_rows_removed_from"]) == [third.name]
+
+
+def test_the_export_stops_when_the_erasure_hashes_are_not_built(crafted, tmp_path):
+    _, built, _ = crafted
+    db = tmp_path / "w.duckdb"
+    shutil.copy(built, db)
+    con = duckdb.connect(str(db))
+    con.execute("drop table customers.int_erased_identifier_hashes")
+    con.close()
+    with pytest.raises(SystemExit, match=r"customers.int_erased_identifier_hashes does not exist: build it \(dbt build"):
+        run_export(db, tmp_path / "out")
+    assert not (tmp_path / "out" / "latest").exists()
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
@@ -449,6 +528,7 @@ def test_a_changed_email_is_a_removal_of_the_old_and_an_addition_of_the_new(craf
         ),
         (lambda c: c["destinations"]["hubspot"].update(list="x"), "destinations.hubspot: unknown setting 'list'"),
         (lambda c: c["guard"].update(max_removed_share=5), "guard.max_removed_share: 5 is not a share"),
+        (lambda c: c.update(retension={"runs_to_keep": 3}), "top level: unknown setting 'retension'"),
     ],
 )
 def test_a_bad_destinations_file_fails_naming_the_setting(tmp_path, edit, message):

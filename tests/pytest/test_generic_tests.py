@@ -79,6 +79,13 @@ def test_good_fixtures_pass_and_bad_ones_fail(fixture_results):
             [("XXX", 1, "no rate from XXX to GBP: add the row XXX,GBP,<rate> to seeds/currency_rates.csv")],
         ),
         ("bad__segment_minimum_size_error_thin_share", 1, "select segment_name", [("thin_error",)]),
+        (
+            "bad__segment_size_change_error_collapsed",
+            1,
+            "select segment_name, previous_members, members",
+            [("collapsed", 100, 30)],
+        ),
+        ("warn__segment_size_change_warn_grew", 1, "select segment_name, previous_members, members", [("grew", 100, 180)]),
         ("warn__segment_minimum_size_warn_small", 1, "select segment_name, members, min_size", [("small_warn", 3, 5)]),
         ("bad__volume_halved_drop", 1, "select row_count, history_periods", [(53, 14)]),
         ("bad__volume_outage", 1, "select row_count, history_periods", [(0, 14)]),

@@ -31,7 +31,7 @@ def test_mf_query_matches_the_marts(sample, tmp_path):
             "--metrics",
             "segment_size,segment_revenue,average_order_value,conversion_rate",
             "--group-by",
-            "segment_member__segment_name",
+            "segment_member__segment_name,segment_member__arm",
             "--csv",
             str(out),
         ],
@@ -47,18 +47,20 @@ def test_mf_query_matches_the_marts(sample, tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     with out.open() as f:
-        got = {r["segment_member__segment_name"]: r for r in csv.DictReader(f)}
+        got = {(r["segment_member__segment_name"], r["segment_member__arm"]): r for r in csv.DictReader(f)}
+    # per segment and arm: at_risk's 10 % holdout is compared with its treatment
     expected = query(
         db,
         """
-        select m.segment_name, count(*), sum(p.net_revenue), sum(p.net_revenue) / sum(p.orders),
+        select m.segment_name, m.arm, count(*), sum(p.net_revenue), sum(p.net_revenue) / sum(p.orders),
                avg(case when p.orders_30d > 0 then 1.0 else 0.0 end)
         from marts.fct_segment_memberships m join marts.dim_customer_profiles p using (person_id)
-        group by 1""",
+        group by 1, 2""",
     )
-    assert set(got) == {r[0] for r in expected} and len(expected) > 5
-    for segment, size, revenue, aov, conversion in expected:
-        row = got[segment]
+    assert set(got) == {r[:2] for r in expected} and len(expected) > 5
+    assert {("at_risk", "treatment"), ("at_risk", "holdout")} <= set(got)
+    for segment, arm, size, revenue, aov, conversion in expected:
+        row = got[segment, arm]
         assert int(row["segment_size"]) == size
         assert float(row["segment_revenue"]) == pytest.approx(float(revenue), rel=1e-9)
         assert float(row["conversion_rate"]) == pytest.approx(float(conversion), rel=1e-9)

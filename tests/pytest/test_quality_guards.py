@@ -206,7 +206,8 @@ def test_the_quality_command_summarises_per_area_and_fails_on_an_error(warehouse
 
     execute(
         warehouse,
-        "insert into exports.audience_bi_memberships select person_id, 'at_risk', false, 'v', date '2026-11-01' "
+        "insert into exports.audience_bi_memberships by name select person_id, 'at_risk' as segment_name, false as is_primary, "
+        "'treatment' as arm, 'v' as rule_version, date '2026-11-01' as as_of_date "
         "from marts.dim_customer_profiles where is_erased limit 1",
     )
     broken = quality(warehouse, tmp_path)

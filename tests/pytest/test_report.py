@@ -66,5 +66,16 @@ def test_the_report_renders_every_chart(sample, tmp_path, browser):
     )
     assert visible == sum(marks.values())
     assert len(browser.find_elements("css selector", "#kpis tr")) == segments + 1
+    # the segments split into arms, a row per arm with its member count
+    arms = query(
+        db,
+        """select segment_name, arm, count(*) from marts.fct_segment_memberships
+           where segment_name in (
+               select segment_name from marts.fct_segment_memberships group by 1 having count(distinct arm) > 1)
+           group by 1, 2 order by 1, 2""",
+    )
+    rows = [r.find_elements("tag name", "td") for r in browser.find_elements("css selector", "#arms tr")[1:]]
+    assert [(c[0].text, c[1].text, int(c[2].text.replace(",", ""))) for c in rows] == arms
+    assert ("at_risk", "holdout") in {a[:2] for a in arms}
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == []

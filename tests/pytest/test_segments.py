@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import shutil
 from decimal import Decimal
 
@@ -69,8 +70,12 @@ def test_adding_a_segment_is_one_catalogue_entry(sample, project_copy, tmp_path)
             NEW_ENTRY.replace('            rule: "average_order_value >= {min_average_order_value}"\n', ""),
             "segment 'big_baskets' (models/marts/segments/_segment_catalogue.yml): no rule",
         ),
+        (
+            NEW_ENTRY.replace("enabled: true", "arms: {treatment: 90, holdout: 0}\n            enabled: true"),
+            "segment 'big_baskets' (models/marts/segments/_segment_catalogue.yml): arm 'holdout' needs a positive weight, not 0",
+        ),
     ],
-    ids=["unknown column", "duplicate name", "unknown destination", "missing rule"],
+    ids=["unknown column", "duplicate name", "unknown destination", "missing rule", "zero arm weight"],
 )
 def test_a_bad_catalogue_entry_fails_at_compile_time_naming_it(sample, project_copy, entry, message):
     add_entry(project_copy, entry)
@@ -79,6 +84,67 @@ def test_a_bad_catalogue_entry_fails_at_compile_time_naming_it(sample, project_c
     )
     assert result.returncode != 0
     assert message in result.stdout
+
+
+ARMS = {"a": 45, "b": 45, "holdout": 10}
+
+
+def fraction(salt: str, purpose: str, person: str) -> float:
+    """The documented assignment rule, written again here: the first six hex digits of the md5 of
+    salt:purpose:person_id, over 16^6."""
+    return int(hashlib.md5(f"{salt}:{purpose}:{person}".encode()).hexdigest()[:6], 16) / 16**6
+
+
+def test_arms_split_members_by_a_salted_hash_and_holdouts_and_the_global_control_are_not_exported(sample, project_copy, tmp_path):
+    add_entry(
+        project_copy,
+        NEW_ENTRY.replace("big_baskets", "everyone_split")
+        .replace('"average_order_value >= {min_average_order_value}"', '"person_id is not null"')
+        .replace("priority: 5", "priority: 999")
+        .replace("destinations: [bi]", "destinations: [email_marketing, bi]\n            arms: {a: 45, b: 45, holdout: 10}"),
+    )
+    sync_segment_contract.main(["--project-dir", str(project_copy)])
+    db = tmp_path / "w.duckdb"
+    load(sample.data_dir / "raw", db)
+    salt, control = "unified-segments", 0.1
+    dbt("build", db=db, project_dir=project_copy, vars={"unified_segments_global_control_share": control})
+    arms = dict(query(db, "select person_id, arm from marts.fct_segment_memberships where segment_name = 'everyone_split'"))
+    assert len(arms) == query(db, "select count(*) from marts.dim_customer_profiles")[0][0] > 2000
+    # every arm is the documented rule's, recomputed in Python
+    bounds = [("a", 0.45), ("b", 0.90), ("holdout", 1.0)]
+    for person, arm in arms.items():
+        expected = (
+            "global_control"
+            if fraction(salt, "global", person) < control
+            else next(name for name, upper in bounds if fraction(salt, "everyone_split", person) < upper)
+        )
+        assert arm == expected, person
+    # shares within 2 points of the configured ones
+    assert abs(sum(a == "global_control" for a in arms.values()) / len(arms) - control) < 0.02
+    split = [a for a in arms.values() if a != "global_control"]
+    for name, weight in ARMS.items():
+        assert abs(split.count(name) / len(split) - weight / 100) < 0.02, name
+    # stable at another as-of date
+    dbt(
+        "run",
+        "--select",
+        "fct_segment_memberships",
+        db=db,
+        project_dir=project_copy,
+        vars={"unified_segments_global_control_share": control, "unified_segments_as_of_date": "2026-10-18"},
+    )
+    again = dict(query(db, "select person_id, arm from marts.fct_segment_memberships where segment_name = 'everyone_split'"))
+    assert again and all(arms[p] == a for p, a in again.items())
+    # the holdout and the global control group are in no export; the global control group says why
+    exported = query(
+        db,
+        "select arm from exports.audience_email_marketing union select arm from exports.audience_bi_memberships",
+    )
+    assert {a for (a,) in exported} <= {"a", "b", "treatment"}
+    in_control = {p for p, a in arms.items() if a == "global_control"}
+    reasons = dict(query(db, "select person_id, exclusion_reason from customers.int_person_export_eligibility"))
+    assert {reasons[p] for p in in_control} <= {"global_control", "no_consent", "erased", "marketing_opt_out", "suppressed"}
+    assert "global_control" in {reasons[p] for p in in_control}
 
 
 def members(db, segment: str) -> set[str]:

@@ -1,7 +1,8 @@
 {#- Whether each person may leave the warehouse in an audience, and if not, the first reason:
     erased (an erasure request), marketing_opt_out (an opt-out request), suppressed (a value on
     seeds/export_suppressions.csv resolves to the person), no_consent (no email opt-in on the CRM
-    record; unknown consent counts as none). Every export family applies the same rule. -#}
+    record; unknown consent counts as none), global_control (in the global control group, var
+    unified_segments_global_control_share). Every export family applies the same rule. -#}
 
 with
 
@@ -57,11 +58,13 @@ final as (
             when profiles.has_marketing_opt_out then 'marketing_opt_out'
             when suppressed_people.person_id is not null then 'suppressed'
             when not profiles.is_email_opted_in then 'no_consent'
+            when {{ is_global_control('profiles.person_id') }} then 'global_control'
         end as exclusion_reason,
         not profiles.is_erased
         and not profiles.has_marketing_opt_out
         and suppressed_people.person_id is null
-        and profiles.is_email_opted_in as is_exportable
+        and profiles.is_email_opted_in
+        and not {{ is_global_control('profiles.person_id') }} as is_exportable
     from profiles
     left join suppressed_people on profiles.person_id = suppressed_people.person_id
 

@@ -21,6 +21,7 @@ final as (
         memberships.person_id,
         memberships.segment_name,
         memberships.as_of_date,
+        memberships.arm,
         profiles.orders,
         profiles.orders_30d,
         profiles.net_revenue,

@@ -1,11 +1,13 @@
 {#- Spells of segment membership across builds at successive as-of dates: a row per person,
     segment and entry, with entered_as_of and exited_as_of (null while still a member). Each build
-    opens a spell for every new member and closes the open spells of people who left. Build the
+    opens a spell for every new member (with their arm, so outcomes can be compared by arm) and
+    closes the open spells of people who left. Build the
     as-of dates in order; rebuilding the same date changes nothing. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key=['person_id', 'segment_name', 'entered_as_of']
+    unique_key=['person_id', 'segment_name', 'entered_as_of'],
+    on_schema_change='append_new_columns'
 ) }}
 
 with
@@ -31,7 +33,8 @@ memberships as (
             memberships.segment_name,
             memberships.as_of_date as entered_as_of,
             cast(null as date) as exited_as_of,
-            memberships.rule_version
+            memberships.rule_version,
+            memberships.arm
         from memberships
         left join open_spells
             on
@@ -48,7 +51,13 @@ memberships as (
             open_spells.segment_name,
             open_spells.entered_as_of,
             {{ as_of_date() }} as exited_as_of,
-            open_spells.rule_version
+            open_spells.rule_version,
+            {#- A table built before arms existed gains the column in this run (on_schema_change). #}
+            {%- if 'arm' in adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+                open_spells.arm
+            {%- else %}
+                cast(null as {{ dbt.type_string() }}) as arm
+            {%- endif %}
         from open_spells
         left join memberships
             on
@@ -73,7 +82,8 @@ memberships as (
             segment_name,
             as_of_date as entered_as_of,
             cast(null as date) as exited_as_of,
-            rule_version
+            rule_version,
+            arm
         from memberships
 
     )

@@ -6,7 +6,8 @@
     materialized='incremental',
     incremental_strategy='insert_overwrite' if target.type == 'spark' else 'delete+insert',
     partition_by=['as_of_date'] if target.type == 'spark' else none,
-    unique_key='as_of_date'
+    unique_key='as_of_date',
+    on_schema_change='append_new_columns'
 ) }}
 {%- set segments = segment_catalogue() %}
 
@@ -60,7 +61,9 @@ final as (
         {{ ratio_half_up('coalesce(member_counts.members, 0)', 'profile_count.profiles', 6) }} as member_share,
         catalogue.min_size,
         catalogue.min_share,
-        catalogue.min_size_severity
+        catalogue.min_size_severity,
+        catalogue.max_size_change,
+        catalogue.size_change_severity
     from catalogue
     cross join profile_count
     left join member_counts on catalogue.segment_name = member_counts.segment_name

@@ -16,6 +16,8 @@ final as (
             {{ segment.min_size }} as min_size,
             cast({{ segment.min_share }} as decimal(18, 6)) as min_share,
             '{{ segment.severity }}' as min_size_severity,
+            cast({{ segment.max_size_change }} as decimal(18, 6)) as max_size_change,
+            '{{ segment.size_change_severity }}' as size_change_severity,
             '{{ segment.owner }}' as owner,
             '{{ segment.destinations | join(",") }}' as destinations,
             {{ 'true' if segment.enabled else 'false' }} as is_enabled
@@ -30,6 +32,8 @@ final as (
             cast(null as integer) as min_size,
             cast(null as decimal(18, 6)) as min_share,
             cast(null as {{ dbt.type_string() }}) as min_size_severity,
+            cast(null as decimal(18, 6)) as max_size_change,
+            cast(null as {{ dbt.type_string() }}) as size_change_severity,
             cast(null as {{ dbt.type_string() }}) as owner,
             cast(null as {{ dbt.type_string() }}) as destinations,
             cast(null as boolean) as is_enabled

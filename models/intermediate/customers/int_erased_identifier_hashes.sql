@@ -1,0 +1,72 @@
+{#- Every form an erased person's email and phone take in exported files, as SHA-256: the Meta and
+    Google hashes of each (the Meta email hash and the Google phone hash are also the hashes of the
+    clear email and E.164 phone the email platforms receive). The export removes the rows they match
+    from every kept run (scripts/export_audiences.py); no clear value is kept here. -#}
+
+with
+
+erased as (
+
+    select person_id from {{ ref('dim_customer_profiles') }}
+    where is_erased
+
+),
+
+identifiers as (
+
+    select
+        identifiers.person_id,
+        identifiers.identifier_type,
+        identifiers.identifier_value
+    from {{ ref('int_identifiers_resolved') }} as identifiers
+    inner join erased on identifiers.person_id = erased.person_id
+    where identifiers.identifier_type in ('email', 'phone')
+
+),
+
+hashed as (
+
+    select
+        person_id,
+        {{ meta_email_sha256('identifier_value') }} as meta_sha256,
+        {{ google_email_sha256('identifier_value') }} as google_sha256
+    from identifiers
+    where identifier_type = 'email'
+
+    union all
+
+    select
+        person_id,
+        {{ meta_phone_sha256('identifier_value') }} as meta_sha256,
+        {{ google_phone_sha256('identifier_value') }} as google_sha256
+    from identifiers
+    where identifier_type = 'phone'
+
+),
+
+platform_forms as (
+
+    select
+        person_id,
+        meta_sha256 as identifier_sha256
+    from hashed
+
+    union all
+
+    select
+        person_id,
+        google_sha256 as identifier_sha256
+    from hashed
+
+),
+
+final as (
+
+    select distinct
+        person_id,
+        identifier_sha256
+    from platform_forms
+
+)
+
+select * from final
