@@ -163,7 +163,7 @@ def read_parquet(path: Path, columns: list[str]) -> list[tuple] | None:
     return [tuple(r[c] for c in columns) for r in table.to_pylist()]
 
 
-def audiences(wh: warehouse.Warehouse, destinations: list[Destination]) -> tuple[str, list[dict]]:
+def audiences(wh: warehouse.Warehouse, destinations: list[Destination], config: Path) -> tuple[str, list[dict]]:
     """The as-of date, and per destination and enabled segment that lists its audience: rule version,
     the destination's columns and key, and its rows (one per key, the lowest person id kept)."""
     as_of = wh.rows("select cast(max(as_of_date) as varchar) from marts.dim_customer_segments")[0][0]
@@ -176,9 +176,7 @@ def audiences(wh: warehouse.Warehouse, destinations: list[Destination]) -> tuple
     for d in destinations:
         missing = [s for s in d.columns.values() if isinstance(s, str) and s not in relation_columns[d.audience]]
         if missing:
-            raise SystemExit(
-                f"{DESTINATIONS_FILE.name}: destinations.{d.name}.columns: {AUDIENCES[d.audience]} has no column {missing[0]!r}"
-            )
+            raise SystemExit(f"{config}: destinations.{d.name}.columns: {AUDIENCES[d.audience]} has no column {missing[0]!r}")
     fetched = {}  # (family, segment) -> rows as dicts, fetched once for every destination reading them
     result = []
     for d in destinations:
@@ -199,8 +197,9 @@ def audiences(wh: warehouse.Warehouse, destinations: list[Destination]) -> tuple
             rows, seen = [], set()
             for member in fetched[d.audience, segment]:
                 row = tuple(member[s] if isinstance(s, str) else s["value"] for s in d.columns.values())
-                if tuple(row[i] for i in key) not in seen:
-                    seen.add(tuple(row[i] for i in key))
+                identity = tuple(row[i] for i in key)
+                if identity not in seen:
+                    seen.add(identity)
                     rows.append(row)
             result.append(
                 {
@@ -240,7 +239,7 @@ def planned(
     """The as-of date, the previous run, every audience with its changes since it (and whether it
     is a full sync and trips the guard), the settings and the destinations."""
     settings, destinations = read_destinations(config)
-    as_of, audience_list = audiences(wh, destinations)
+    as_of, audience_list = audiences(wh, destinations, config)
     previous = previous_run(out)
     for a in audience_list:
         before = read_parquet(previous / a["destination"] / f"{a['segment']}.parquet", a["columns"]) if previous else None

@@ -28,19 +28,15 @@ hashed as (
 
     select
         person_id,
-        {{ meta_email_sha256('identifier_value') }} as meta_sha256,
-        {{ google_email_sha256('identifier_value') }} as google_sha256
+        case identifier_type
+            when 'email' then {{ meta_email_sha256('identifier_value') }}
+            else {{ meta_phone_sha256('identifier_value') }}
+        end as meta_sha256,
+        case identifier_type
+            when 'email' then {{ google_email_sha256('identifier_value') }}
+            else {{ google_phone_sha256('identifier_value') }}
+        end as google_sha256
     from identifiers
-    where identifier_type = 'email'
-
-    union all
-
-    select
-        person_id,
-        {{ meta_phone_sha256('identifier_value') }} as meta_sha256,
-        {{ google_phone_sha256('identifier_value') }} as google_sha256
-    from identifiers
-    where identifier_type = 'phone'
 
 ),
 

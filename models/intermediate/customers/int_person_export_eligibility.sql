@@ -45,7 +45,7 @@ suppressed_people as (
 
 ),
 
-final as (
+reasons as (
 
     select
         profiles.person_id,
@@ -59,14 +59,18 @@ final as (
             when suppressed_people.person_id is not null then 'suppressed'
             when not profiles.is_email_opted_in then 'no_consent'
             when {{ is_global_control('profiles.person_id') }} then 'global_control'
-        end as exclusion_reason,
-        not profiles.is_erased
-        and not profiles.has_marketing_opt_out
-        and suppressed_people.person_id is null
-        and profiles.is_email_opted_in
-        and not {{ is_global_control('profiles.person_id') }} as is_exportable
+        end as exclusion_reason
     from profiles
     left join suppressed_people on profiles.person_id = suppressed_people.person_id
+
+),
+
+final as (
+
+    select
+        *,
+        exclusion_reason is null as is_exportable
+    from reasons
 
 )
 
