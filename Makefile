@@ -13,7 +13,7 @@ CI_DIR := target/ci
 export DBT_PROFILES_DIR := $(CURDIR)
 export UNIFIED_SEGMENTS_DUCKDB_PATH ?= warehouse.duckdb
 
-.PHONY: build test install install-spark sample segments lint ci-build pytest quality export microbatch weights report clean
+.PHONY: build test install install-spark sample segments lint ci-build pytest quality export redact microbatch weights report clean
 
 build: install sample segments  ## create the venv, generate the sample data, load it and run dbt build
 	$(BIN)/python scripts/load_raw.py $(SAMPLE)/raw
@@ -71,6 +71,10 @@ quality: install  ## freshness, every dbt test and the GX checkpoint on the dev 
 
 export: install  ## write every audience in each destination's format (destinations.yml), manifest and change sets under exports/ (EXPORT_ARGS=--dry-run only prints the counts; --force passes the removal guard)
 	$(BIN)/python scripts/export_audiences.py $(EXPORT_ARGS)
+
+redact: install  ## erasure: replace erased people's raw rows by hashed tombstones, then rebuild (macro redact_erased_people)
+	$(BIN)/dbt run-operation redact_erased_people
+	$(BIN)/dbt build
 
 microbatch: install  ## load LANDING=<folder>, build only what it changes, export the change set (scripts/microbatch.py)
 	$(BIN)/python scripts/microbatch.py $(LANDING)

@@ -37,11 +37,14 @@ HASH_COLUMNS = [
     ]
     for field in fields
 ]
-# Every exported row with the consent state of its person (null when the person is unknown).
+# Every exported row with its person's consent to the purpose its family needs, and privacy
+# requests (null when the person is unknown).
 CONSENT = """
-    select audience.*, profiles.is_email_opted_in, profiles.has_marketing_opt_out, profiles.is_erased
+    select audience.*, eligibility.is_consented, profiles.has_marketing_opt_out, profiles.is_erased
     from {relation} as audience
     left join marts.dim_customer_profiles as profiles on audience.person_id = profiles.person_id
+    left join customers.int_person_export_eligibility as eligibility
+        on audience.person_id = eligibility.person_id and eligibility.export_family = '{family}'
 """
 
 
@@ -60,8 +63,8 @@ def datasets(profiles: int, segments: int) -> list[Dataset]:
 
     def consented():
         return [
-            e.ExpectColumnValuesToNotBeNull(column="is_email_opted_in"),
-            e.ExpectColumnValuesToBeInSet(column="is_email_opted_in", value_set=[True]),
+            e.ExpectColumnValuesToNotBeNull(column="is_consented"),
+            e.ExpectColumnValuesToBeInSet(column="is_consented", value_set=[True]),
             e.ExpectColumnValuesToBeInSet(column="has_marketing_opt_out", value_set=[False]),
             e.ExpectColumnValuesToBeInSet(column="is_erased", value_set=[False]),
             e.ExpectCompoundColumnsToBeUnique(column_list=["person_id", "segment_name"]),
@@ -82,7 +85,7 @@ def datasets(profiles: int, segments: int) -> list[Dataset]:
         ),
         Dataset(
             "audience_email_marketing",
-            CONSENT.format(relation="exports.audience_email_marketing"),
+            CONSENT.format(relation="exports.audience_email_marketing", family="email_marketing"),
             [
                 e.ExpectColumnValuesToNotBeNull(column="email"),
                 e.ExpectColumnValuesToMatchRegex(column="email", regex=EMAIL),
@@ -91,10 +94,10 @@ def datasets(profiles: int, segments: int) -> list[Dataset]:
         ),
         Dataset(
             "audience_ad_platforms",
-            CONSENT.format(relation="exports.audience_ad_platforms"),
+            CONSENT.format(relation="exports.audience_ad_platforms", family="ad_platforms"),
             [*(e.ExpectColumnValuesToMatchRegex(column=c, regex=SHA256_HEX) for c in HASH_COLUMNS), *consented()],
         ),
-        Dataset("audience_bi_memberships", CONSENT.format(relation="exports.audience_bi_memberships"), consented()),
+        Dataset("audience_bi_memberships", CONSENT.format(relation="exports.audience_bi_memberships", family="bi"), consented()),
     ]
 
 

@@ -34,7 +34,7 @@ WINDOW_DAYS = 180
 MS_PER_DAY = 86_400_000
 MS_PER_MINUTE = 60_000
 
-RAW_TABLES = ("events", "crm_contacts", "transactions", "privacy_requests")
+RAW_TABLES = ("events", "crm_contacts", "transactions", "privacy_requests", "consent_records")
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,24 @@ PRIVACY_DEFECTS = [
     "request_type_unknown",
     "requested_at_unparseable",
 ]
+CONSENT_DEFECTS = [
+    "identifier_type_unknown",
+    "identifier_value_invalid",
+    "purpose_unknown",
+    "status_unknown",
+    "recorded_at_unparseable",
+]
+# How consent platforms name the purposes and the decisions (var unified_segments_consent_purposes
+# maps the names; staging reads the spellings).
+CONSENT_PURPOSE_NAMES = {
+    "email_marketing": ["email_marketing", "Newsletter", "Marketing Emails"],
+    "ad_targeting": ["ad_targeting", "Advertising", "C0004", "targeting"],
+    "analytics": ["analytics", "Statistics", "C0002"],
+}
+CONSENT_STATUSES = {
+    "granted": ["granted", "accepted", "true", "Opt-In"],
+    "withdrawn": ["withdrawn", "denied", "false", "opt_out"],
+}
 # Of those, the defects that cost only the value (reason -> raw column): staging keeps the row,
 # nulls the value and lists it in stg_field_issues. The others quarantine the row.
 FIELD_DEFECTS = {
@@ -193,6 +211,7 @@ FIELD_DEFECTS = {
         "phone_invalid": "phone",
     },
     "privacy_requests": {"requested_at_unparseable": "requested_at"},
+    "consent_records": {"recorded_at_unparseable": "recorded_at"},
 }
 MALFORMED_EMAILS = ["john.smith@", "john smith@example.com", "jo@@example.com", "@example.com", "n/a", "jane.example.com"]
 MALFORMED_PHONES = ["12345", "call me", "+44", "n/a", "9"]
@@ -292,6 +311,17 @@ PRIVACY_COLUMNS = [
     "requested_at_bad",
     "loaded_ms",
 ]
+CONSENT_COLUMNS = [
+    "record_id",
+    "identifier_type",
+    "identifier_value",
+    "purpose",
+    "status",
+    "recorded_ms",
+    "recorded_at_bad",
+    "collection_point",
+    "loaded_ms",
+]
 NUMERIC_TYPES = {
     "occurred_ms": pa.int64(),
     "tz_offset_minutes": pa.int32(),
@@ -304,6 +334,7 @@ NUMERIC_TYPES = {
     "amount": pa.float64(),
     "item_count": pa.int64(),
     "requested_ms": pa.int64(),
+    "recorded_ms": pa.int64(),
     "is_bad": pa.bool_(),
 }
 
@@ -343,6 +374,11 @@ FORMAT_SQL = {
         select request_id, identifier_type, identifier_value, request_type,
             coalesce(requested_at_bad, {ISO_MS.format(c="requested_ms")}) as requested_at,
             epoch_ms(loaded_ms) as loaded_at
+        from buffer""",
+    "consent_records": f"""
+        select record_id, identifier_type, identifier_value, purpose, status,
+            coalesce(recorded_at_bad, {ISO_MS.format(c="recorded_ms")}) as recorded_at,
+            collection_point, epoch_ms(loaded_ms) as loaded_at
         from buffer""",
 }
 
@@ -455,6 +491,9 @@ class ChunkWriter:
         self.contacts = Rows(CONTACT_COLUMNS)
         self.transactions = Rows(TRANSACTION_COLUMNS)
         self.privacy = Rows(PRIVACY_COLUMNS)
+        self.consents = Rows(CONSENT_COLUMNS)
+        # Consent decisions draw from their own stream, so they leave every other table as it was.
+        self.consent_rng = random.Random(f"{seed}:{chunk}:consent")
         self.identifiers: list[tuple[str, str, str]] = []  # (type, normalised value, person_key)
         self.people_rows: list[dict] = []
         self.expected = {t: Counter() for t in RAW_TABLES}
@@ -536,6 +575,7 @@ class ChunkWriter:
         self.simulate_emails(p)
         self.simulate_contact(p)
         self.simulate_privacy(p)
+        self.simulate_consents(p)
         for id_type, key in (("email", "email"), ("phone", "phone_e164")):
             if p.get(f"used_{key}"):
                 self.own(p, id_type, p[key])
@@ -995,6 +1035,45 @@ class ChunkWriter:
         if rng.random() < self.bad_share * 5:
             self.add_bad_privacy(row)
 
+    def simulate_consents(self, p: dict) -> None:
+        """A cookie banner records ad targeting and analytics against a device; a preference centre
+        records email marketing (and sometimes a later change of mind about ads) against the email."""
+        rng = self.consent_rng
+        decisions = []  # (identifier type, value, purpose, granted, ms, collection point)
+        devices = sorted(p.get("used_devices", ()))
+        if devices and rng.random() < 0.6:
+            when = self.as_of_ms - rng.randrange(WINDOW_DAYS * MS_PER_DAY)
+            device = rng.choice(devices)
+            decisions.append(("anonymous_id", device, "ad_targeting", rng.random() < 0.7, when, "cookie_banner"))
+            decisions.append(("anonymous_id", device, "analytics", rng.random() < 0.8, when, "cookie_banner"))
+        if p.get("contact_id") and rng.random() < 0.4:
+            when = self.as_of_ms - rng.randrange(WINDOW_DAYS * MS_PER_DAY)
+            email = messy_case(rng, p["second_email"] if p.get("used_second_email") else p["email"])
+            decisions.append(("email", email, "email_marketing", rng.random() < 0.8, when, "preference_centre"))
+            if rng.random() < 0.3:
+                decisions.append(("email", email, "ad_targeting", True, when, "preference_centre"))
+                if rng.random() < 0.3:  # changed their mind about ads later
+                    later = when + rng.randint(1, 20) * MS_PER_DAY
+                    decisions.append(("email", email, "ad_targeting", False, min(later, self.as_of_ms - 1), "preference_centre"))
+        for id_type, value, purpose, granted, when, collection_point in decisions:
+            row = dict(
+                record_id=f"CR-{rng.getrandbits(40):010x}",
+                identifier_type=id_type,
+                identifier_value=value,
+                purpose=rng.choice(CONSENT_PURPOSE_NAMES[purpose]),
+                status=rng.choice(CONSENT_STATUSES["granted" if granted else "withdrawn"]),
+                recorded_ms=when,
+                collection_point=collection_point,
+                loaded_ms=when + rng.randint(1, 24) * 3_600_000,
+            )
+            self.consents.add(**row)
+            self.expected["consent_records"]["staged"] += 1
+            if rng.random() < 0.05:
+                self.consents.add(**dict(row, loaded_ms=row["loaded_ms"] + 3_600_000))
+                self.expected["consent_records"]["duplicate_delivery"] += 1
+            if rng.random() < self.bad_share * 5:
+                self.add_bad_consent(row)
+
     # -- defects: each an extra row with one fault, counted under the reason staging must give --
 
     def add_bad_event(self, good: dict) -> None:
@@ -1097,6 +1176,23 @@ class ChunkWriter:
         self.privacy.add(**row)
         self.count_defect("privacy_requests", reason)
 
+    def add_bad_consent(self, good: dict) -> None:
+        rng = self.consent_rng
+        reason = rng.choice(CONSENT_DEFECTS)
+        row = dict(good, record_id=f"CR-{rng.getrandbits(40):010x}X")
+        if reason == "identifier_type_unknown":
+            row["identifier_type"] = rng.choice(("ssn", "cookie"))
+        elif reason == "identifier_value_invalid":
+            row.update(identifier_type="email", identifier_value=rng.choice(MALFORMED_EMAILS))
+        elif reason == "purpose_unknown":
+            row["purpose"] = rng.choice(("functional", "C0003", "misc"))
+        elif reason == "status_unknown":
+            row["status"] = rng.choice(("pending", "maybe"))
+        elif reason == "recorded_at_unparseable":
+            row["recorded_at_bad"] = "yesterday"
+        self.consents.add(**row)
+        self.count_defect("consent_records", reason)
+
     def count_defect(self, table: str, reason: str) -> None:
         column = FIELD_DEFECTS[table].get(reason)
         if column:
@@ -1117,6 +1213,7 @@ class ChunkWriter:
             "crm_contacts": self.contacts,
             "transactions": self.transactions,
             "privacy_requests": self.privacy,
+            "consent_records": self.consents,
         }
         for table, rows in buffers.items():
             con.register("buffer", rows.to_arrow(NUMERIC_TYPES))

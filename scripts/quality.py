@@ -103,7 +103,13 @@ def value_counts() -> str:
     wh = warehouse.connect(read_only=True)
     try:
         quarantined = []
-        for model in ("stg_tracking__events", "stg_crm__contacts", "stg_shop__transactions", "stg_privacy__requests"):
+        for model in (
+            "stg_tracking__events",
+            "stg_crm__contacts",
+            "stg_shop__transactions",
+            "stg_privacy__requests",
+            "stg_privacy__consents",
+        ):
             quarantined += wh.rows(
                 f"select source_table, quarantine_reason, count(*) from staging.{model}_quarantined group by 1, 2 order by 3 desc"
             )

@@ -18,7 +18,7 @@
     {%- set node = graph.nodes.get('model.unified_segments.segment_catalogue') -%}
     {%- set entries = (node.config.meta.get('segments') if node else none) or [] -%}
     {%- set overrides = var('unified_segments_segment_params', {}) or {} -%}
-    {%- set destinations = ['email_marketing', 'ad_platforms', 'bi'] -%}
+    {%- set destinations = unified_segments.export_families() -%}
     {%- set known_columns = [] -%}
     {%- for model_name in ['dim_customer_profiles', 'int_customers_tiered', 'int_customers_rfm_scored'] -%}
         {%- for column in graph.nodes['model.unified_segments.' ~ model_name].columns -%}

@@ -17,7 +17,7 @@ memberships as (
 eligibility as (
 
     select * from {{ ref('int_person_export_eligibility') }}
-    where is_exportable
+    where export_family = 'ad_platforms' and is_exportable
 
 ),
 

@@ -15,7 +15,7 @@ memberships as (
 eligibility as (
 
     select * from {{ ref('int_person_export_eligibility') }}
-    where is_exportable
+    where export_family = 'bi' and is_exportable
 
 ),
 

@@ -59,6 +59,9 @@ ENGINE_COMPARED = {
     "stg_crm__contacts": "contact_id, email, phone, country, is_email_opted_in, birth_date, updated_at",
     "stg_shop__transactions": "transaction_id, customer_id, email, phone, status, amount, item_count, ordered_at",
     "stg_privacy__requests": "request_id, identifier_type, identifier_value, request_type, requested_at",
+    "stg_privacy__consents": "record_key, identifier_type, identifier_value, purpose, status, recorded_at",
+    "customers.int_person_export_eligibility": "person_id, export_family, purpose, consent_basis, is_consented, "
+    "exclusion_reason, is_exportable",
 }
 
 

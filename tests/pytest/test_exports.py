@@ -57,6 +57,40 @@ BARRED = {
     "marketing_opt_out": {"request_type": "marketing_opt_out"},
     "suppressed": {},
 }
+# VIPs whose consent per purpose decides their audiences: CRM email opt-in, their consent records
+# (purpose and status as the platform spells them, recorded at, loaded at), and the families they
+# must reach. The latest record per purpose wins whatever order the records landed in, a withdrawal
+# wins a tie, a record beats the CRM opt-in, and ad targeting has no fallback.
+CONSENT_PEOPLE = {
+    "split@consent.example": (
+        "true",
+        [
+            ("Newsletter", "accepted", "2026-09-01 10:00:00", LOADED),
+            ("Advertising", "accepted", "2026-09-01 10:00:00", LOADED),
+            ("C0004", "denied", "2026-10-10 10:00:00", "2026-10-11 09:00:00"),
+        ],
+        {"email_marketing": None, "ad_platforms": "consent_withdrawn"},
+    ),
+    "ads.only@consent.example": (
+        "true",
+        [
+            ("email_marketing", "withdrawn", "2026-10-01 10:00:00", LOADED),
+            ("ad_targeting", "granted", "2026-10-01 10:00:00", LOADED),
+        ],
+        {"email_marketing": "consent_withdrawn", "ad_platforms": None},
+    ),
+    "regranted@consent.example": (
+        "false",
+        [
+            ("email_marketing", "granted", "2026-10-15 10:00:00", "2026-10-16 09:00:00"),  # landed first, decided last
+            ("email_marketing", "withdrawn", "2026-09-01 10:00:00", LOADED),
+            ("ad_targeting", "granted", "2026-10-20 10:00:00", LOADED),
+            ("ad_targeting", "withdrawn", "2026-10-20 10:00:00", LOADED),
+        ],
+        {"email_marketing": None, "ad_platforms": "consent_withdrawn"},
+    ),
+    "crm.only@consent.example": ("true", [], {"email_marketing": None, "ad_platforms": "no_consent"}),
+}
 # Each destination's file header, as its import documentation names the columns.
 DOCUMENTED_HEADERS = {
     "meta_custom_audiences": ["email", "phone", "fn", "ln", "zip", "country"],
@@ -104,6 +138,19 @@ def run_export(db: Path, out: Path, **kwargs) -> Path:
         wh.close()
 
 
+def consent_record(record_id, identifier, purpose, status, recorded_at, loaded_at) -> dict:
+    return {
+        "record_id": record_id,
+        "identifier_type": identifier[0],
+        "identifier_value": identifier[1],
+        "purpose": purpose,
+        "status": status,
+        "recorded_at": recorded_at,
+        "collection_point": "preference_centre",
+        "loaded_at": loaded_at,
+    }
+
+
 @pytest.fixture(scope="module")
 def crafted(tmp_path_factory):
     """VIP customers (one 2,500 GBP order each) whose CRM records carry the email, name, address and
@@ -123,12 +170,19 @@ def crafted(tmp_path_factory):
             }
         ],
     )
-    contacts, transactions, requests = [], [], []
+    contacts, transactions, requests, consents = [], [], [], []
     people = [(email, None, address[0]) for email, address in zip(EMAIL_CASES, ADDRESS_CASES, strict=True)]
     people += [(None, phone, (f"First{i}", None, None, country)) for i, (phone, country) in enumerate(PHONE_CASES)]
     people += [(f"barred.{reason}@shop-mail.net", None, ("Barred", None, None, "GB")) for reason in BARRED]
+    people += [(email, None, ("Consent", None, None, "GB")) for email in CONSENT_PEOPLE]
     for i, (email, phone, (first_name, last_name, postal_code, country)) in enumerate(people):
         reason = next((r for r in BARRED if email == f"barred.{r}@shop-mail.net"), None)
+        # the cases' people agreed to ad targeting, through the identifier a consent platform knows
+        if email in EMAIL_CASES or phone:
+            identifier = ("email", email) if email else ("contact_id", f"c{i}")
+            consents.append(consent_record(f"k{i}", identifier, "ad_targeting", "granted", "2026-10-01 10:00:00", LOADED))
+        for j, record in enumerate(CONSENT_PEOPLE.get(email, (None, []))[1]):
+            consents.append(consent_record(f"k{i}-{j}", ("email", email.upper()), *record))
         contacts.append(
             {
                 "contact_id": f"c{i}",
@@ -138,7 +192,9 @@ def crafted(tmp_path_factory):
                 "last_name": last_name,
                 "postal_code": postal_code,
                 "country": country,
-                "email_opt_in": BARRED.get(reason, {}).get("email_opt_in", "true"),
+                "email_opt_in": CONSENT_PEOPLE[email][0]
+                if email in CONSENT_PEOPLE
+                else BARRED.get(reason, {}).get("email_opt_in", "true"),
                 "updated_at": "2026-10-01 10:00:00",
                 "loaded_at": LOADED,
             }
@@ -169,7 +225,12 @@ def crafted(tmp_path_factory):
                 }
             )
     raw = root / "raw"
-    for table, rows in [("crm_contacts", contacts), ("transactions", transactions), ("privacy_requests", requests)]:
+    for table, rows in [
+        ("crm_contacts", contacts),
+        ("transactions", transactions),
+        ("privacy_requests", requests),
+        ("consent_records", consents),
+    ]:
         write_csv(raw / f"{table}.csv", [*RAW_CONTRACT[table][0], "loaded_at"], rows)
     db = root / "warehouse.duckdb"
     load(raw, db)
@@ -179,8 +240,12 @@ def crafted(tmp_path_factory):
 
 def test_hashes_follow_the_documented_normalisation(crafted):
     _, _, run = crafted
-    meta = {tuple(r.values()) for r in exported_rows(run)[("meta_custom_audiences", "vip_lifetime_value")]}
-    google = {tuple(r.values()) for r in exported_rows(run)[("google_customer_match", "vip_lifetime_value")]}
+    consent_people = {sha(email) for email in CONSENT_PEOPLE}
+    rows = exported_rows(run)
+    meta = {tuple(r.values()) for r in rows[("meta_custom_audiences", "vip_lifetime_value")] if r["email"] not in consent_people}
+    google = {
+        tuple(r.values()) for r in rows[("google_customer_match", "vip_lifetime_value")] if r["Email"] not in consent_people
+    }
     expected_meta, expected_google = set(), set()
     for (google_email, meta_email), (_, (g_first, g_last, g_country, g_zip), (m_first, m_last, m_zip, m_country)) in zip(
         EMAIL_CASES.values(), ADDRESS_CASES, strict=True
@@ -214,7 +279,7 @@ def test_each_destination_file_has_its_documented_format(crafted):
                 assert row["email_subscribe"] == "opted_in"
             if destination in ("klaviyo", "braze", "mailchimp", "hubspot"):
                 email = row.get("email") or row.get("Email Address") or row["Email"]
-                assert email in {meta for _, meta in EMAIL_CASES.values()}
+                assert email in {meta for _, meta in EMAIL_CASES.values()} | set(CONSENT_PEOPLE)
     lists = {(e["destination"], e["list_name"]) for e in manifest["audiences"] if e["segment"] == "vip_lifetime_value"}
     assert ("hubspot", "unified-segments: vip_lifetime_value") in lists and ("mailchimp", None) in lists
 
@@ -233,14 +298,21 @@ def test_barred_customers_are_in_the_segment_but_in_no_export(crafted):
     }
     assert len(barred) == len(BARRED) and barred <= vip  # each would be in the VIP audiences
     exported = exported_people(run)
-    assert len(exported) == len(EMAIL_CASES) + len(PHONE_CASES)
+    # (the files with person ids: the email families and BI, which needs email consent)
+    emailable = [e for e, (_, _, reasons) in CONSENT_PEOPLE.items() if reasons["email_marketing"] is None]
+    assert len(exported) == len(EMAIL_CASES) + len(PHONE_CASES) + len(emailable)
     assert not exported & barred
     # nor their emails, in clear or hashed, in any file
     barred_emails = {f"barred.{reason}@shop-mail.net" for reason in BARRED}
     cells = {v for rows in exported_rows(run).values() for r in rows for v in r.values()}
     assert not cells & (barred_emails | {sha(e) for e in barred_emails})
-    reasons = query(db, "select exclusion_reason from customers.int_person_export_eligibility where exclusion_reason is not null")
-    assert sorted(r[0] for r in reasons) == sorted(BARRED)
+    for family in ("email_marketing", "ad_platforms", "bi"):
+        reasons = query(
+            db,
+            "select person_id, exclusion_reason from customers.int_person_export_eligibility where export_family = ?",
+            [family],
+        )
+        assert sorted(reason for person, reason in reasons if person in barred) == sorted(BARRED), family
 
 
 def test_email_audiences_carry_the_normalised_email_and_names(crafted):
@@ -249,8 +321,33 @@ def test_email_audiences_carry_the_normalised_email_and_names(crafted):
     expected = {
         (meta, address[0], address[1]) for (_, meta), (address, _, _) in zip(EMAIL_CASES.values(), ADDRESS_CASES, strict=True)
     }
-    assert {(r["email"], r["first_name"], r["last_name"]) for r in rows} == {
+    assert {(r["email"], r["first_name"], r["last_name"]) for r in rows if r["email"] not in CONSENT_PEOPLE} == {
         (email, first.strip(), last) for email, first, last in expected
+    }
+
+
+def test_each_family_carries_exactly_the_people_consenting_to_its_purpose(crafted):
+    _, db, run = crafted
+    rows = exported_rows(run)
+    in_email = {r["email"] for r in rows[("klaviyo", "vip_lifetime_value")]}
+    in_ads = {r["email"] for r in rows[("meta_custom_audiences", "vip_lifetime_value")]}
+    for email, (_, _, reasons) in CONSENT_PEOPLE.items():
+        assert (email in in_email) == (reasons["email_marketing"] is None), email
+        assert (sha(email) in in_ads) == (reasons["ad_platforms"] is None), email
+        eligibility = dict(
+            query(
+                db,
+                """select export_family, exclusion_reason from customers.int_person_export_eligibility
+                   where person_id = (select person_id from identity.int_identifiers_resolved where identifier_key = ?)""",
+                [f"email:{email}"],
+            )
+        )
+        assert eligibility == {**reasons, "bi": reasons["email_marketing"]}, email
+    # the person who granted email but withdrew ad targeting: the email audience only
+    assert "split@consent.example" in in_email and sha("split@consent.example") not in in_ads
+    # a phone-only customer's ad consent came through their CRM contact id, via identity
+    assert {r["Phone"] for r in rows[("google_customer_match", "vip_lifetime_value")]} >= {
+        sha(google) for google, _ in PHONE_CASES.values()
     }
 
 
@@ -272,21 +369,59 @@ def test_no_opted_out_or_erased_person_in_any_file_of_the_sample(sample, tmp_pat
     in_segments = {r[0] for r in query(sample.db, "select distinct person_id from marts.fct_segment_memberships")}
     assert requested & in_segments  # the sample has people the exports must leave out
     assert exported and not exported & requested
-    not_opted_in = {
-        r[0] for r in query(sample.db, "select person_id from marts.dim_customer_profiles where not is_email_opted_in")
+    # Consent per purpose recomputed from the raw records: the names the generator spells each purpose
+    # with, the latest record per person and purpose (an unparseable time the oldest; a withdrawal
+    # wins a tie), and for email the CRM opt-in when a person has no record.
+    purposes = {
+        "email_marketing": ("email_marketing", "newsletter", "marketing emails"),
+        "ad_targeting": ("ad_targeting", "advertising", "c0004", "targeting"),
     }
-    assert not exported & not_opted_in
-    # the files without person ids hold none of their emails, in clear or hashed
-    barred = requested | not_opted_in
-    emails = {
-        e
-        for p, e in query(
-            sample.db, "select person_id, identifier_value from identity.int_identifiers_resolved where identifier_type = 'email'"
+    latest = {
+        (person, purpose): granted
+        for person, purpose, granted in query(
+            sample.db,
+            f"""with records as (
+                    select i.person_id,
+                        case {" ".join(f"when lower(trim(r.purpose)) in {names} then '{p}'" for p, names in purposes.items())}
+                        end as purpose,
+                        lower(trim(r.status)) in ('granted', 'accepted', 'true', 'opt-in') as granted,
+                        lower(trim(r.status)) in ('withdrawn', 'denied', 'false', 'opt_out') as withdrawn,
+                        try_cast(r.recorded_at as timestamp) as recorded_at
+                    from raw.consent_records r
+                    join identity.int_identifiers_resolved i
+                      on i.identifier_key = lower(trim(r.identifier_type)) || ':' || case
+                         when lower(trim(r.identifier_type)) = 'email' then lower(trim(r.identifier_value))
+                         else trim(r.identifier_value) end
+                    where i.person_id is not null)
+                select person_id, purpose, arg_max(granted, (recorded_at is not null, recorded_at, not granted))
+                from records where purpose is not null and (granted or withdrawn) group by all""",
         )
-        if p in barred
     }
-    cells = {v for rows in exported_rows(run).values() for r in rows for v in r.values()}
-    assert emails and not cells & (emails | {sha(e) for e in emails})
+    opted_in = dict(query(sample.db, "select person_id, is_email_opted_in from marts.dim_customer_profiles"))
+    people = set(opted_in)
+    no_email = {p for p in people if not latest.get((p, "email_marketing"), opted_in[p])}
+    no_ads = {p for p in people if not latest.get((p, "ad_targeting"), False)}
+    assert {False, True} <= set(latest.values()) and no_email - no_ads and no_ads - no_email
+    email_files = {
+        r.get("person_id") or r["external_id"]
+        for (destination, _), rows in exported_rows(run).items()
+        if destination in ("klaviyo", "braze")
+        for r in rows
+    }
+    assert email_files and not email_files & (requested | no_email)
+    # the ad files, which carry no person id, hold none of the emails of the people they must leave out
+    emails = query(
+        sample.db, "select person_id, identifier_value from identity.int_identifiers_resolved where identifier_type = 'email'"
+    )
+    ad_cells = {
+        v
+        for (destination, _), rows in exported_rows(run).items()
+        if destination in ("meta_custom_audiences", "google_customer_match")
+        for r in rows
+        for v in r.values()
+    }
+    left_out = {sha(e) for p, e in emails if p in requested | no_ads}
+    assert ad_cells and left_out and not ad_cells & left_out
 
 
 def test_manifest_checksums_and_counts_match_the_files_and_a_rerun_changes_nothing(sample, tmp_path):
@@ -446,6 +581,25 @@ def cells_on_disk(out: Path) -> set:
     return cells | {v for path in out.rglob("*.parquet") for row in pq.read_table(path).to_pylist() for v in row.values()}
 
 
+def request_erasure(db: Path, folder: Path, email: str) -> None:
+    """Load an erasure request naming email, as the privacy tool sends it."""
+    write_csv(
+        folder / "privacy_requests.csv",
+        [*RAW_CONTRACT["privacy_requests"][0], "loaded_at"],
+        [
+            {
+                "request_id": f"r-{email.strip().lower()}",
+                "identifier_type": "email",
+                "identifier_value": email,
+                "request_type": "erasure",
+                "requested_at": "2026-10-30 09:00:00",
+                "loaded_at": "2026-10-31 13:00:00",
+            }
+        ],
+    )
+    load(folder, db)
+
+
 def test_an_erased_person_leaves_every_kept_file_and_old_runs_expire(crafted, tmp_path):
     project, built, _ = crafted
     db = tmp_path / "w.duckdb"
@@ -464,21 +618,7 @@ def test_an_erased_person_leaves_every_kept_file_and_old_runs_expire(crafted, tm
         for run in (first, second)
     }
 
-    write_csv(
-        tmp_path / "raw" / "privacy_requests.csv",
-        [*RAW_CONTRACT["privacy_requests"][0], "loaded_at"],
-        [
-            {
-                "request_id": "r_ann",
-                "identifier_type": "email",
-                "identifier_value": " Ann.Lee@GMail.com ",
-                "request_type": "erasure",
-                "requested_at": "2026-10-30 09:00:00",
-                "loaded_at": "2026-10-31 13:00:00",
-            }
-        ],
-    )
-    load(tmp_path / "raw", db)
+    request_erasure(db, tmp_path / "raw", " Ann.Lee@GMail.com ")
     dbt(
         "build", *NOT_A_LIVE_FEED, "--select", "+path:models/exports", "+int_erased_identifier_hashes", db=db, project_dir=project
     )
@@ -573,3 +713,108 @@ def test_a_crash_mid_export_leaves_the_previous_run_as_latest(sample, tmp_path, 
     monkeypatch.setattr(export_audiences, "write_parquet", real_write)
     after = run_export(sample.db, out)
     assert sorted(p.name for p in (out / "runs").iterdir()) == sorted([good.name, after.name])  # leftover removed
+
+
+def warehouse_cells(db: Path) -> dict[str, set[str]]:
+    """Every value, as lower-case text, of every table and view the project builds or loads (not the
+    audit schema of test results), by relation."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        relations = con.execute(
+            "select table_schema, table_name from information_schema.tables where table_schema not in ('audit', 'main')"
+        ).fetchall()
+        return {
+            f"{schema}.{name}": {
+                str(value).lower()
+                for row in con.execute(f'select * from "{schema}"."{name}"').fetchall()
+                for value in row
+                if value is not None
+            }
+            for schema, name in relations
+        }
+    finally:
+        con.close()
+
+
+# Where an erased person's id stays, beside hashes, so exported files keep losing them.
+TOMBSTONE_RELATIONS = {
+    "raw.erasure_tombstones",
+    "staging.stg_privacy__erasure_tombstones",
+    "customers.int_erased_identifier_hashes",
+}
+
+
+def test_the_redaction_leaves_an_erased_person_nowhere_and_a_later_load_of_them_stays_erased(crafted, tmp_path):
+    project, built, _ = crafted
+    db = tmp_path / "w.duckdb"
+    shutil.copy(built, db)
+    out = tmp_path / "out"
+    before = run_export(db, out)
+    [ann] = [r for r in exported_rows(before)[("klaviyo", "vip_lifetime_value")] if r["email"] == "ann.lee@gmail.com"]
+    revenue = query(db, "select sum(amount) from staging.stg_shop__transactions")
+    # Ann's values as the warehouse holds them (her contact id c0 and customer id u0 are the shortest)
+    (first_name, last_name, postal_code, _), _, _ = ADDRESS_CASES[0]
+    ann_values = {"ann.lee@gmail.com", "c0", "u0", last_name.lower(), first_name.strip().lower()}
+    barred_erased = "barred.erased@shop-mail.net"  # erased when the fixture was built
+    assert ann_values | {barred_erased, ann["external_id"]} <= set().union(*warehouse_cells(db).values())
+
+    request_erasure(db, tmp_path / "raw", " ANN.LEE@gmail.com")
+    dbt("build", *NOT_A_LIVE_FEED, db=db, project_dir=project)
+    dbt("run-operation", "redact_erased_people", db=db, project_dir=project)
+    dbt("build", *NOT_A_LIVE_FEED, db=db, project_dir=project)
+
+    relations = warehouse_cells(db)
+    cells = set().union(*relations.values())
+    assert not cells & (ann_values | {barred_erased})
+    assert not {c for c in cells if "ann.lee" in c or "barred.erased" in c}
+    assert {r for r, values in relations.items() if ann["external_id"] in values} == TOMBSTONE_RELATIONS
+    # only hashes are left of them
+    tombstones = query(db, "select identifier_type, identifier_sha256, person_id from raw.erasure_tombstones")
+    assert all(re.fullmatch("[0-9a-f]{64}", h) for _, h, _ in tombstones)
+    assert {("email", sha("email:ann.lee@gmail.com")), ("contact_id", sha("contact_id:c0"))} <= {(t, h) for t, h, _ in tombstones}
+    # her sale is still the shop's revenue, belonging to no one
+    assert query(db, "select sum(amount) from staging.stg_shop__transactions") == revenue
+    assert query(db, "select customer_id, email from staging.stg_shop__transactions where transaction_id = 't0'") == [
+        (None, None)
+    ]
+    # files written before the redaction lose her too: her person id and hashes outlive her rows
+    after = run_export(db, out)
+    google_email, meta_email = EMAIL_CASES[" Ann.Lee@GMail.com "]
+    forms = {ann["external_id"], meta_email, sha(meta_email), sha(google_email)}
+    assert forms <= cells_on_disk(after / "changes")  # her removal, for the destinations to apply
+    assert not (cells_on_disk(before) | {v for rows in exported_rows(after).values() for r in rows for v in r.values()}) & forms
+
+    # the shop sends her email again: the person it makes is erased, and exported nowhere
+    write_csv(
+        tmp_path / "later" / "transactions.csv",
+        [*RAW_CONTRACT["transactions"][0], "loaded_at"],
+        [
+            {
+                "transaction_id": "t-later",
+                "email": "Ann.Lee@GMail.com",
+                "ordered_at": "2026-10-31T10:00:00Z",
+                "status": "completed",
+                "currency": "GBP",
+                "amount": "3000.00",
+                "loaded_at": "2026-10-31 14:00:00",
+            }
+        ],
+    )
+    load(tmp_path / "later", db)
+    dbt("build", *NOT_A_LIVE_FEED, db=db, project_dir=project)
+    [(erased,)] = query(
+        db,
+        """select profiles.is_erased from marts.dim_customer_profiles as profiles
+           inner join identity.int_identifiers_resolved as identifiers on profiles.person_id = identifiers.person_id
+           where identifiers.identifier_key = 'email:ann.lee@gmail.com'""",
+    )
+    assert erased
+    later = run_export(db, out)
+    assert not cells_on_disk(later) & forms
+
+
+def test_the_redaction_of_a_warehouse_never_built_stops_saying_so(tmp_path):
+    result = dbt("run-operation", "redact_erased_people", db=tmp_path / "empty.duckdb", check=False)
+    assert result.returncode != 0
+    assert "does not exist; run dbt build first, so the erased people are known" in result.stdout
+    assert not query(tmp_path / "empty.duckdb", "select * from information_schema.tables")

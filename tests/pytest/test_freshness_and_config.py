@@ -160,3 +160,42 @@ def test_a_malformed_duckdb_setting_stops_dbt_naming_the_variable(tmp_path, name
     result = dbt("show", "--inline", "select 1", db=tmp_path / "warehouse.duckdb", env={name: value}, check=False)
     assert result.returncode != 0
     assert f"{name} must be" in result.stdout and f'not "{value}"' in result.stdout
+
+
+PURPOSES = {"email_marketing": ["email_marketing"], "ad_targeting": ["ad_targeting"]}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {
+                "unified_segments_export_purposes": {
+                    "email_marketing": "email_marketing",
+                    "ad_platforms": "marketing",
+                    "bi": "email_marketing",
+                }
+            },
+            "var unified_segments_export_purposes: ad_platforms needs one of the purposes of var "
+            "unified_segments_consent_purposes (ad_targeting, analytics, email_marketing), not marketing",
+        ),
+        (
+            {"unified_segments_export_purposes": {"email_marketing": "email_marketing", "sms": "email_marketing"}},
+            "var unified_segments_export_purposes: sms is no export family (email_marketing, ad_platforms, bi)",
+        ),
+        (
+            {"unified_segments_consent_purposes": {**PURPOSES, "analytics": ["Ad Targeting"]}},
+            "var unified_segments_consent_purposes: the name Ad Targeting is listed under both ad_targeting and analytics",
+        ),
+        (
+            {"unified_segments_consent_purposes": {**PURPOSES, "analytics": "statistics"}},
+            "var unified_segments_consent_purposes: purpose analytics needs a list of names, not statistics",
+        ),
+    ],
+    ids=["unknown purpose", "unknown family", "name under two purposes", "names not a list"],
+)
+def test_a_bad_consent_var_fails_at_compile_time_naming_it(fresh_db, overrides, message):
+    selected = ("-s", "base_privacy__consents", "int_person_export_eligibility")
+    result = dbt("compile", *selected, db=fresh_db, check=False, vars=overrides)
+    assert result.returncode != 0
+    assert message in " ".join(result.stdout.split())

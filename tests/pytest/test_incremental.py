@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from conftest import NOT_A_LIVE_FEED, dbt, load, query
-from load_raw import RAW_CONTRACT
+from generate_data import RAW_TABLES
 from pg_cluster import new_database
 from test_postgres import pg_load, pg_rows
 
@@ -34,7 +34,7 @@ def write_batches(raw_dir, out) -> tuple[list[int], str]:
     for batch, (where, params) in bounds.items():
         folder = out / f"load{batch}"
         folder.mkdir(parents=True)
-        for table in RAW_CONTRACT:
+        for table in RAW_TABLES:
             source = "events" if table == "events" else f"read_parquet('{raw_dir}/{table}/*.parquet')"
             rows = f"select * from {source} where {where}"
             if table == "events" and batch == 3:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from unittest import mock
 
@@ -15,11 +16,11 @@ from pg_cluster import new_database
 from warehouse import PostgresWarehouse, postgres_dsn
 
 
-def pg_rows(env: dict, sql: str) -> list[tuple]:
+def pg_rows(env: dict, sql: str, params: list | None = None) -> list[tuple]:
     with mock.patch.dict(os.environ, env):
         wh = PostgresWarehouse(postgres_dsn())
     try:
-        return wh.rows(sql)
+        return wh.rows(sql, params or [])
     finally:
         wh.close()
 
@@ -64,6 +65,7 @@ def test_staging_identity_and_profiles_on_postgres_equal_duckdb(postgres, sample
         "stg_crm__contacts_quarantined",
         "stg_shop__transactions_quarantined",
         "stg_privacy__requests_quarantined",
+        "stg_privacy__consents_quarantined",
     ):
         sql = f"select quarantine_reason, count(*) from staging.{model} group by 1 order by 1"
         assert pg_rows(postgres, sql) == query(sample.db, sql), model
@@ -85,3 +87,20 @@ def test_staging_identity_and_profiles_on_postgres_equal_duckdb(postgres, sample
     for relation in ("raw.events", "staging.stg_crm__contacts", "customers.int_person_export_eligibility", "audit.test_results"):
         with pytest.raises(psycopg2.errors.InsufficientPrivilege, match="permission denied"):
             pg_rows(reader, f"select count(*) from {relation}")
+
+    # The redaction runs on PostgreSQL: tombstones hash the identifier keys as Python does, and no
+    # raw event of an erased person is left.
+    erased = query(
+        sample.db,
+        """select identifiers.identifier_key from identity.int_identifiers_resolved as identifiers
+           inner join marts.dim_customer_profiles as profiles on identifiers.person_id = profiles.person_id
+           where profiles.is_erased""",
+    )
+    assert erased
+    dbt("run-operation", "redact_erased_people", db=sample.db.parent / "pg" / "unused.duckdb", env=postgres)
+    tombstones = {h for (h,) in pg_rows(postgres, "select identifier_sha256 from raw.erasure_tombstones")}
+    assert {hashlib.sha256(key.encode()).hexdigest() for (key,) in erased} <= tombstones
+    erased_emails = [key.split(":", 1)[1] for (key,) in erased if key.startswith("email:")]
+    assert erased_emails
+    left = pg_rows(postgres, "select count(*) from raw.events where lower(trim(email)) = any(%s)", [erased_emails])
+    assert left == [(0,)]

@@ -143,8 +143,11 @@ def test_the_clean_build_passes_the_gx_checkpoint(sample, tmp_path):
 def test_an_unconsented_person_in_an_export_is_caught(warehouse, tmp_path):
     [(person,)] = query(
         warehouse,
-        """select person_id from marts.dim_customer_profiles
-           where not is_email_opted_in and not has_marketing_opt_out and email is not null order by person_id limit 1""",
+        """select profiles.person_id from marts.dim_customer_profiles as profiles
+           inner join customers.int_person_export_eligibility as eligibility
+             on profiles.person_id = eligibility.person_id and eligibility.export_family = 'email_marketing'
+           where not eligibility.is_consented and not profiles.has_marketing_opt_out and profiles.email is not null
+           order by profiles.person_id limit 1""",
     )
     execute(
         warehouse,
@@ -158,7 +161,7 @@ def test_an_unconsented_person_in_an_export_is_caught(warehouse, tmp_path):
     assert query(warehouse, "select orphan_value from audit.audience_email_marketing_only_exportable_people") == [(person,)]
     success, failures = gx_failures(warehouse, tmp_path)
     assert not success
-    assert failures == ["audience_email_marketing: expect_column_values_to_be_in_set is_email_opted_in failed (1 rows): [False]"]
+    assert failures == ["audience_email_marketing: expect_column_values_to_be_in_set is_consented failed (1 rows): [False]"]
 
 
 def test_an_erased_person_in_an_export_is_caught(warehouse, tmp_path):

@@ -65,6 +65,30 @@ REQUEST_CASES = {  # marker is identifier_value (user ids are free text)
     "request_type_unknown": {"request_type": "access"},
 }
 
+GOOD_CONSENT = {
+    "identifier_type": "email",
+    "identifier_value": "ok@example.com",
+    "purpose": "email_marketing",
+    "status": "granted",
+    "recorded_at": "2026-10-30T10:00:00Z",
+    "loaded_at": LOADED,
+}
+CONSENT_CASES = {  # marker is collection_point
+    "identifier_type_unknown": {"identifier_type": "ssn"},
+    "identifier_value_invalid": {"identifier_value": "@example.com"},
+    "purpose_unknown": {"purpose": "functional"},  # a purpose the var does not name: not silently dropped
+    "status_unknown": {"status": "pending"},
+}
+# (purpose, status) as consent platforms export them -> as staged
+CONSENT_SPELLINGS = [
+    (("Email Marketing", "Accepted"), ("email_marketing", "granted")),
+    (("newsletter", "TRUE"), ("email_marketing", "granted")),
+    (("C0004", "denied"), ("ad_targeting", "withdrawn")),
+    (("Targeted-Advertising", "Opt-Out"), ("ad_targeting", "withdrawn")),
+    ((" Statistics ", "0"), ("analytics", "withdrawn")),
+    (("analytics", "opted_in"), ("analytics", "granted")),
+]
+
 # A bad optional value costs that value, never the row: reason -> (raw column, the bad value). The
 # row is staged with the value null, and stg_field_issues lists it.
 FIELD_CASES = {
@@ -93,24 +117,28 @@ FIELD_CASES = {
         "postal_code_invalid": ("postal_code", "SW1A 1AA 1AA 1AA"),
     },
     "privacy_requests": {"requested_at_unparseable": ("requested_at", "someday")},
+    "consent_records": {"recorded_at_unparseable": ("recorded_at", "yesterday")},
 }
 FIELD_GOOD = {
     "events": GOOD_EVENT,
     "crm_contacts": GOOD_CONTACT,
     "transactions": GOOD_TRANSACTION,
     "privacy_requests": {**GOOD_REQUEST, "identifier_value": "u1"},  # the customer of the good transactions
+    "consent_records": GOOD_CONSENT,
 }
 FIELD_KEYS = {
     "events": "event_id",
     "crm_contacts": "contact_id",
     "transactions": "transaction_id",
     "privacy_requests": "request_id",
+    "consent_records": "record_id",
 }
 SOURCE_TABLES = {
     "events": "tracking.events",
     "crm_contacts": "crm.crm_contacts",
     "transactions": "shop.transactions",
     "privacy_requests": "privacy.privacy_requests",
+    "consent_records": "privacy.consent_records",
 }
 
 # Email as typed -> as staged (None: nulled, listed as email_invalid).
@@ -189,7 +217,20 @@ def crafted(tmp_path_factory) -> Path:
         {**GOOD_REQUEST, "request_id": "good-email", "identifier_type": "Email", "identifier_value": " Ann.Lee@Example.COM"},
         {**GOOD_REQUEST, "request_id": "good-phone", "identifier_type": "phone", "identifier_value": "07911 123456"},
     ]
-    tables = {"events": events, "crm_contacts": contacts, "transactions": transactions, "privacy_requests": requests}
+    consents = rows_for(CONSENT_CASES, GOOD_CONSENT, "record_id", "collection_point", "k")
+    consents += [
+        {**GOOD_CONSENT, "record_id": f"spell-{i}", "purpose": purpose, "status": status}
+        for i, ((purpose, status), _) in enumerate(CONSENT_SPELLINGS)
+    ]
+    # a platform that exports no record id: the same record delivered twice is one record
+    consents += [{**GOOD_CONSENT, "collection_point": "no-id", "loaded_at": loaded} for loaded in (LOADED, "2026-10-31 13:00:00")]
+    tables = {
+        "events": events,
+        "crm_contacts": contacts,
+        "transactions": transactions,
+        "privacy_requests": requests,
+        "consent_records": consents,
+    }
     for table, cases in FIELD_CASES.items():
         tables[table] += [
             {**FIELD_GOOD[table], FIELD_KEYS[table]: f"field-{reason}", column: value}
@@ -219,6 +260,7 @@ QUARANTINES = [
     ("stg_crm__contacts_quarantined", CONTACT_CASES, "c", "first_name"),
     ("stg_shop__transactions_quarantined", TRANSACTION_CASES, "t", "channel"),
     ("stg_privacy__requests_quarantined", REQUEST_CASES, "r", "identifier_value"),
+    ("stg_privacy__consents_quarantined", CONSENT_CASES, "k", "collection_point"),
 ]
 
 
@@ -258,6 +300,17 @@ def test_good_rows_are_staged_with_utc_times_and_first_delivery(crafted):
         query(crafted, "select request_id, identifier_value from staging.stg_privacy__requests where request_id like 'good-%'")
     )
     assert requests == {"good-email": "ann.lee@example.com", "good-phone": "+447911123456"}
+
+
+def test_consent_purposes_and_statuses_are_read_in_every_spelling(crafted):
+    staged = query(crafted, "select record_id, purpose, status from staging.stg_privacy__consents where record_id like 'spell-%'")
+    assert sorted(staged) == sorted((f"spell-{i}", *expected) for i, (_, expected) in enumerate(CONSENT_SPELLINGS))
+    # without a record id, a second delivery of the same record is a duplicate, not a second record
+    no_id = query(
+        crafted,
+        "select row_disposition, loaded_at::varchar from staging.base_privacy__consents where raw_collection_point = 'no-id'",
+    )
+    assert sorted(no_id) == [("duplicate_delivery", "2026-10-31 13:00:00"), ("staged", LOADED)]
 
 
 @pytest.mark.parametrize(("raw_email", "expected"), EMAIL_CASES)
@@ -310,6 +363,7 @@ def test_a_bad_value_costs_the_value_not_the_row(crafted, table):
         "crm_contacts": "stg_crm__contacts",
         "transactions": "stg_shop__transactions",
         "privacy_requests": "stg_privacy__requests",
+        "consent_records": "stg_privacy__consents",
     }[table]
     staged_column = {"email_opt_in": "is_email_opted_in"}
     for reason, (column, _) in FIELD_CASES[table].items():

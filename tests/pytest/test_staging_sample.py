@@ -11,18 +11,21 @@ SOURCES = {
     "crm_contacts": "base_crm__contacts",
     "transactions": "base_shop__transactions",
     "privacy_requests": "base_privacy__requests",
+    "consent_records": "base_privacy__consents",
 }
 SOURCE_TABLES = {
     "events": "tracking.events",
     "crm_contacts": "crm.crm_contacts",
     "transactions": "shop.transactions",
     "privacy_requests": "privacy.privacy_requests",
+    "consent_records": "privacy.consent_records",
 }
 STAGED = {
     "events": "stg_tracking__events",
     "crm_contacts": "stg_crm__contacts",
     "transactions": "stg_shop__transactions",
     "privacy_requests": "stg_privacy__requests",
+    "consent_records": "stg_privacy__consents",
 }
 
 

@@ -1,7 +1,9 @@
 {#- Every form an erased person's email and phone take in exported files, as SHA-256: the Meta and
     Google hashes of each (the Meta email hash and the Google phone hash are also the hashes of the
-    clear email and E.164 phone the email platforms receive). The export removes the rows they match
-    from every kept run (scripts/export_audiences.py); no clear value is kept here. -#}
+    clear email and E.164 phone the email platforms receive), plus the tombstones of people whose
+    rows the redaction already removed (stg_privacy__erasure_tombstones), so their person ids and
+    hashes keep leaving kept runs. The export removes the rows they match from every kept run
+    (scripts/export_audiences.py); no clear value is kept here. -#}
 
 with
 
@@ -56,12 +58,29 @@ platform_forms as (
 
 ),
 
+tombstones as (
+
+    select
+        person_id,
+        identifier_sha256
+    from {{ ref('stg_privacy__erasure_tombstones') }}
+    where person_id is not null
+
+),
+
 final as (
 
     select distinct
         person_id,
         identifier_sha256
     from platform_forms
+
+    union
+
+    select
+        person_id,
+        identifier_sha256
+    from tombstones
 
 )
 

@@ -1,6 +1,8 @@
 {#- Privacy requests per person: a request names one identifier, and applies to the person that
     identifier resolved to. A request naming an identifier never seen, or a blocked one, reaches
-    no one (it is still in stg_privacy__requests). -#}
+    no one (it is still in stg_privacy__requests). An identifier with an erasure tombstone (left by
+    the redaction of an erased person, stg_privacy__erasure_tombstones) counts as an erasure
+    request of whoever it resolves to now, so a later load of it stays erased. -#}
 
 with
 
@@ -16,6 +18,12 @@ identifiers as (
 
 ),
 
+tombstones as (
+
+    select * from {{ ref('stg_privacy__erasure_tombstones') }}
+
+),
+
 matched as (
 
     select
@@ -25,6 +33,17 @@ matched as (
     from requests
     inner join identifiers
         on requests.identifier_type || ':' || requests.identifier_value = identifiers.identifier_key
+    where identifiers.person_id is not null
+
+    union all
+
+    select
+        identifiers.person_id,
+        'erasure' as request_type,
+        tombstones.erased_at as requested_at
+    from identifiers
+    inner join tombstones
+        on {{ identifier_key_sha256('identifiers.identifier_key') }} = tombstones.identifier_sha256
     where identifiers.person_id is not null
 
 ),

@@ -6,7 +6,8 @@
     ('base_tracking__events', 'tracking.events', 'event_id'),
     ('base_crm__contacts', 'crm.crm_contacts', 'contact_id'),
     ('base_shop__transactions', 'shop.transactions', 'transaction_id'),
-    ('base_privacy__requests', 'privacy.privacy_requests', 'request_id')
+    ('base_privacy__requests', 'privacy.privacy_requests', 'request_id'),
+    ('base_privacy__consents', 'privacy.consent_records', 'record_key')
 ] -%}
 {%- set issues = [] -%}
 {%- for model_name, source_table, row_key in bases -%}

@@ -25,11 +25,8 @@ typed as (
 
         -- strings
         lower({{ clean_text('identifier_type') }}) as identifier_type,
-        case lower({{ clean_text('identifier_type') }})
-            when 'email' then {{ normalize_email('identifier_value') }}
-            when 'phone' then {{ normalize_phone('identifier_value') }}
-            else {{ clean_text('identifier_value') }}
-        end as identifier_value,
+        {{ normalize_identifier("lower(" ~ clean_text('identifier_type') ~ ")", 'identifier_value') }}
+            as identifier_value,
         lower({{ clean_text('request_type') }}) as request_type,
 
         -- timestamps
@@ -64,11 +61,7 @@ checked as (
             when request_id is null then 'request_id_missing'
             when identifier_type is null or identifier_type not in ('email', 'phone', 'user_id', 'contact_id')
                 then 'identifier_type_unknown'
-            when
-                identifier_value is null
-                or (identifier_type = 'email' and not {{ is_valid_email('identifier_value') }})
-                or (identifier_type = 'phone' and not {{ is_valid_e164('identifier_value') }})
-                then 'identifier_value_invalid'
+            when not {{ is_usable_identifier('identifier_type', 'identifier_value') }} then 'identifier_value_invalid'
             when request_type is null or request_type not in ('erasure', 'marketing_opt_out')
                 then 'request_type_unknown'
         end as quarantine_reason
