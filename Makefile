@@ -13,7 +13,7 @@ CI_DIR := target/ci
 export DBT_PROFILES_DIR := $(CURDIR)
 export UNIFIED_SEGMENTS_DUCKDB_PATH ?= warehouse.duckdb
 
-.PHONY: build test install install-spark sample segments lint ci-build pytest quality export redact microbatch weights report clean
+.PHONY: help build test install install-spark sample segments lint ci-build pytest quality export redact microbatch weights report clean
 
 build: install sample segments  ## create the venv, generate the sample data, load it and run dbt build
 	$(BIN)/python scripts/load_raw.py $(SAMPLE)/raw
@@ -23,6 +23,9 @@ build: install sample segments  ## create the venv, generate the sample data, lo
 	@echo "Try:       $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(UNIFIED_SEGMENTS_DUCKDB_PATH)', read_only=True).sql('select quarantine_reason, count(*) from staging.stg_tracking__events_quarantined group by 1 order by 2 desc'))\""
 
 test: install lint ci-build pytest  ## everything CI checks
+
+help:  ## list the targets and what each does
+	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 install: $(VENV)/.installed
 
@@ -43,7 +46,9 @@ $(SPARK_VENV)/.installed: requirements-spark.txt
 	$(SPARK_VENV)/bin/pip install --quiet -r requirements-spark.txt
 	touch $@
 
-sample: $(SAMPLE)/metadata.json
+sample: $(SAMPLE)/metadata.json  ## the sample data, PEOPLE people (default 5000); one of another size is never silently reused
+	@$(BIN)/python -c "import json, sys; n = json.load(open('$(SAMPLE)/metadata.json'))['people']; sys.exit(0 if n == $(PEOPLE) \
+		else f'$(SAMPLE) holds {n:,} people, not $(PEOPLE): remove it and $(UNIFIED_SEGMENTS_DUCKDB_PATH) (whose raw tables hold it) to build $(PEOPLE)')"
 
 $(SAMPLE)/metadata.json: | install
 	$(BIN)/python scripts/generate_data.py --out $(SAMPLE) --people $(PEOPLE)

@@ -114,7 +114,17 @@ class DuckDBWarehouse(Warehouse):
                 "project, so its tables cannot be named unambiguously; choose another file name "
                 "(UNIFIED_SEGMENTS_DUCKDB_PATH), such as warehouse.duckdb"
             )
-        self.con = duckdb.connect(str(path), read_only=read_only)
+        if read_only and not Path(path).exists():
+            raise SystemExit(f"{path}: no warehouse here yet; build it first (make build, or load_raw.py and dbt build)")
+        try:
+            self.con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            raise SystemExit(
+                f"{path} is in use by another process (DuckDB allows one writer, and no readers beside it): "
+                "wait for the running dbt build, load or export to finish, then run this again"
+            ) from None
         for key, value in duckdb_settings().items():
             self.con.execute(f"set {key} = '{value}'")
 

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
+import yaml
 
-from conftest import dbt, load, write_csv
+from conftest import PROJECT_DIR, dbt, load, write_csv
 from load_raw import RAW_CONTRACT
 from warehouse import DuckDBWarehouse
 
@@ -199,3 +200,16 @@ def test_a_bad_consent_var_fails_at_compile_time_naming_it(fresh_db, overrides, 
     result = dbt("compile", *selected, db=fresh_db, check=False, vars=overrides)
     assert result.returncode != 0
     assert message in " ".join(result.stdout.split())
+
+
+def test_every_var_the_project_reads_is_declared_with_its_default():
+    declared = set(yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"])
+    read = {
+        name
+        for folder in ("models", "macros", "tests/generic", "analyses")
+        for path in (PROJECT_DIR / folder).rglob("*")
+        if path.suffix in (".sql", ".yml")
+        for name in re.findall(r"""var\(\s*['"](unified_segments_\w+)['"]""", path.read_text())
+    }
+    assert len(read) > 30
+    assert read - declared == set()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
 import generate_data
+from conftest import PROJECT_DIR
 
 AS_OF = date(2026, 11, 1)
 
@@ -58,3 +62,20 @@ def test_default_scale_is_about_twenty_events_per_person(tmp_path):
     per_person = metadata["expected"]["events"]["raw_rows"] / 2000
     # The yardstick: 1M people give about 20M events.
     assert 15 <= per_person <= 35, per_person
+
+
+def test_make_sample_refuses_a_sample_of_another_size_instead_of_reusing_it(tmp_path):
+    for name in ("Makefile", "requirements.txt"):
+        shutil.copy2(PROJECT_DIR / name, tmp_path / name)  # requirements.txt keeps its age: no reinstall
+    (tmp_path / "data" / "sample").mkdir(parents=True)
+    (tmp_path / "data" / "sample" / "metadata.json").write_text(json.dumps({"people": 5000}))
+    venv = PROJECT_DIR / ".venv"
+
+    def make_sample(people: int) -> subprocess.CompletedProcess:
+        command = ["make", "-s", "sample", f"PEOPLE={people}", f"VENV={venv}", f"BIN={venv / 'bin'}"]
+        return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+
+    assert make_sample(5000).returncode == 0
+    other = make_sample(50_000)
+    assert other.returncode != 0
+    assert "data/sample holds 5,000 people, not 50000: remove it and warehouse.duckdb" in other.stderr

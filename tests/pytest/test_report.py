@@ -79,3 +79,39 @@ def test_the_report_renders_every_chart(sample, tmp_path, browser):
     assert ("at_risk", "holdout") in {a[:2] for a in arms}
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == []
+
+
+def report(db: Path, out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "scripts/segment_report.py", "--out", str(out)],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db), "UNIFIED_SEGMENTS_TARGET": "duckdb"},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_report_before_a_build_or_beside_a_writer_says_what_to_do_in_one_line(tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    before = report(db, tmp_path / "report.html")
+    assert before.returncode != 0 and "Traceback" not in before.stderr
+    assert before.stderr.strip() == f"{db}: no warehouse here yet; build it first (make build, or load_raw.py and dbt build)"
+    duckdb.connect(str(db)).close()
+    holder = subprocess.Popen(  # a dbt build writing the file
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('open', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        locked = report(db, tmp_path / "report.html")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert locked.returncode != 0 and "Traceback" not in locked.stderr
+    assert locked.stderr.strip().startswith(f"{db} is in use by another process")
+    assert not (tmp_path / "report.html").exists()
