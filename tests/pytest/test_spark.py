@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from datetime import UTC
 
@@ -23,8 +24,15 @@ SPARK_COMPARED = {
 @pytest.fixture(scope="module")
 def spark_env(tmp_path_factory) -> dict:
     """Environment for the profile's spark target, with a throw-away warehouse folder."""
+    missing = []
     if not (SPARK_BIN / "dbt").is_file():
-        message = f"the Spark venv is missing ({SPARK_BIN}): run `make install-spark`"
+        missing.append(f"the Spark venv ({SPARK_BIN}): run `make install-spark`")
+    if not shutil.which("java", path=os.environ.get("JAVA_HOME", "") + "/bin:" + os.environ.get("PATH", "")):
+        missing.append(
+            "Java 17 (`java` on PATH or under JAVA_HOME): apt install openjdk-17-jre-headless, or brew install openjdk@17"
+        )
+    if missing:
+        message = "Spark tests need " + " and ".join(missing)
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
