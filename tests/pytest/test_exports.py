@@ -514,13 +514,20 @@ def test_change_sets_between_two_as_of_dates(sample, tmp_path):
     assert {c for c in bi if c[2] != "updated"} == {(*m, "added") for m in added} | {(*m, "removed") for m in removed}
 
 
-def test_a_changed_email_is_a_removal_of_the_old_and_an_addition_of_the_new(crafted, tmp_path):
+def exported_with_ann(crafted, tmp_path: Path) -> tuple[Path, Path, Path, Path, dict]:
+    """A copy of the crafted warehouse and its first export: the project, the warehouse, the export
+    folder, the run, and Ann's Klaviyo row."""
     project, built, _ = crafted
     db = tmp_path / "w.duckdb"
     shutil.copy(built, db)
     out = tmp_path / "out"
     before = run_export(db, out)
     [ann] = [r for r in exported_rows(before)[("klaviyo", "vip_lifetime_value")] if r["email"] == "ann.lee@gmail.com"]
+    return project, db, out, before, ann
+
+
+def test_a_changed_email_is_a_removal_of_the_old_and_an_addition_of_the_new(crafted, tmp_path):
+    project, db, out, before, ann = exported_with_ann(crafted, tmp_path)
     # Ann's new address reaches the CRM and the shop (an order under her customer id)
     (first_name, last_name, postal_code, country), _, _ = ADDRESS_CASES[0]
     new_email = "Ann.Lee@NewMail.example"
@@ -745,12 +752,7 @@ TOMBSTONE_RELATIONS = {
 
 
 def test_the_redaction_leaves_an_erased_person_nowhere_and_a_later_load_of_them_stays_erased(crafted, tmp_path):
-    project, built, _ = crafted
-    db = tmp_path / "w.duckdb"
-    shutil.copy(built, db)
-    out = tmp_path / "out"
-    before = run_export(db, out)
-    [ann] = [r for r in exported_rows(before)[("klaviyo", "vip_lifetime_value")] if r["email"] == "ann.lee@gmail.com"]
+    project, db, out, before, ann = exported_with_ann(crafted, tmp_path)
     revenue = query(db, "select sum(amount) from staging.stg_shop__transactions")
     # Ann's values as the warehouse holds them (her contact id c0 and customer id u0 are the shortest)
     (first_name, last_name, postal_code, _), _, _ = ADDRESS_CASES[0]
