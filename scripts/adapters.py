@@ -1,6 +1,6 @@
 """Source adapters: the schemas shops have, mapped to the raw landing contract before loading.
 
-    python scripts/load_raw.py exports/segment --preset segment     # or rudderstack, ga4, shopify
+    unified-segments load exports/segment --preset segment     # or rudderstack, ga4, shopify
 
 Each preset reads a folder of the vendor's files (Parquet, CSV or JSON Lines, as exported from the
 vendor or its warehouse) and writes contract-shaped Parquet files that load_raw then lands through

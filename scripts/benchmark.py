@@ -1,10 +1,10 @@
 """Measure the pipeline and publish the numbers in the README's performance section.
 
-    python scripts/benchmark.py generator --people 1000000 --update-readme
-    python scripts/benchmark.py build --people 10000 100000 --update-readme
-    python scripts/benchmark.py matching --update-readme
+    unified-segments benchmark generator --people 1000000 --update-readme
+    unified-segments benchmark build --people 10000 --people 100000 --update-readme
+    unified-segments benchmark matching --update-readme
 
-generator: runs scripts/generate_data.py as a subprocess and reports wall time, rows written,
+generator: runs `unified-segments generate` as a subprocess and reports wall time, rows written,
 rows per second and the peak resident memory of the whole process tree (the worker processes
 included), sampled every 0.1 s.
 
@@ -13,7 +13,7 @@ a fresh DuckDB file, times two floors (one DuckDB pass that reads every raw even
 per identifier: no build can do less; and one pass that also parses the timestamps and keeps the
 first delivery per event id, the least staging must do), a full `dbt build` (every model and test,
 under the profile's memory limit), then lands a 1% load of new, late events and times the
-incremental `dbt build`, then the latency of a micro-batch (scripts/microbatch.py) of another 1%
+incremental `dbt build`, then the latency of a micro-batch (unified-segments microbatch) of another 1%
 landed as a file: load, build what it changes, export the change set. Reports build / typed floor
 and incremental / full ratios, the peak RSS of the whole process tree, the matching models'
 seconds, identity rounds and the slowest models (run_results).
@@ -32,7 +32,6 @@ perf markers, so the tables there always come from a run.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -41,16 +40,19 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
+from typing import Annotated
 
 import duckdb
 import pandas as pd
 import psutil
+import typer
 import yaml
 
-import febrl
-from readme import update_section
-from warehouse import PROJECT_DIR
+from . import febrl
+from .readme import update_section
+from .warehouse import PROJECT_DIR
 
 FLOOR_QUERY = """
     select coalesce(user_id, email, anonymous_id) as identifier, count(*) as events,
@@ -84,6 +86,7 @@ MICRO_BATCH = """
     from raw.events where hash(event_id) % 100 = 1
 """
 
+CLI = [sys.executable, "-m", "unified_segments"]  # the command, as this Python runs it
 RESULTS = PROJECT_DIR / "target" / "benchmark"
 # Match probabilities at which the matching benchmark also reports F1, to show each tool at its best.
 SWEEP = (0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999)
@@ -114,8 +117,8 @@ def bench_generator(people: int, seed: int) -> dict:
     with tempfile.TemporaryDirectory(dir=PROJECT_DIR / "target") as scratch:
         out = Path(scratch) / "data"
         command = [
-            sys.executable,
-            "scripts/generate_data.py",
+            *CLI,
+            "generate",
             "--out",
             str(out),
             "--people",
@@ -137,7 +140,7 @@ def bench_generator(people: int, seed: int) -> dict:
         "events_per_second": round(rows["events"] / seconds),
         "peak_rss_mib": round(peak / 2**20),
         "parquet_mib": round(size / 2**20),
-        "command": f"python scripts/benchmark.py generator --people {people}",
+        "command": f"unified-segments benchmark generator --people {people}",
         "machine": machine(),
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
@@ -162,7 +165,7 @@ def generated(people: int, seed: int) -> Path:
     """The raw data for a scale, generated once and kept for later runs."""
     out = RESULTS / f"data-{people}-{seed}"
     if not (out / "metadata.json").is_file():
-        command = [sys.executable, "scripts/generate_data.py", "--out", str(out), "--people", str(people), "--seed", str(seed)]
+        command = [*CLI, "generate", "--out", str(out), "--people", str(people), "--seed", str(seed)]
         subprocess.run([*command, "--quiet"], cwd=PROJECT_DIR, check=True)
     return out / "raw"
 
@@ -202,7 +205,7 @@ def bench_build(people: int, seed: int) -> dict:
     with tempfile.TemporaryDirectory(dir=RESULTS) as scratch:
         db = Path(scratch) / "warehouse.duckdb"
         subprocess.run(
-            [sys.executable, "scripts/load_raw.py", str(raw)],
+            [*CLI, "load", str(raw)],
             cwd=PROJECT_DIR,
             env={**os.environ, "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db)},
             check=True,
@@ -240,18 +243,18 @@ def bench_build(people: int, seed: int) -> dict:
 
 
 def micro_batch(db: Path, scratch: Path) -> tuple[float, int, dict[str, float]]:
-    """Latency of one micro-batch (scripts/microbatch.py: load a landed file of events, build what it
+    """Latency of one micro-batch (unified-segments microbatch: load a landed file of events, build what it
     changes, export the change set), after the data built so far is recorded as built; and the
     seconds of its steps."""
-    script, env = "scripts/microbatch.py", duckdb_env(db)
-    subprocess.run([sys.executable, script, "--mark-built"], cwd=PROJECT_DIR, env={**os.environ, **env}, check=True)
+    env = duckdb_env(db)
+    subprocess.run([*CLI, "microbatch", "--mark-built"], cwd=PROJECT_DIR, env={**os.environ, **env}, check=True)
     landing = scratch / "landing"
     landing.mkdir()
     con = duckdb.connect(str(db))
     con.execute(f"copy ({MICRO_BATCH}) to '{landing / 'events.parquet'}' (format parquet)")
     con.close()
     options = ["--out", str(scratch / "exports"), "--target-path", str(scratch / "microbatch")]
-    seconds, peak = run_measured([sys.executable, script, str(landing), *options], env, stdout=scratch / "microbatch.log")
+    seconds, peak = run_measured([*CLI, "microbatch", str(landing), *options], env, stdout=scratch / "microbatch.log")
     con = duckdb.connect(str(db), read_only=True)
     steps = con.execute(
         "select load_seconds, build_seconds, export_seconds from audit.microbatch_runs order by recorded_at desc limit 1"
@@ -318,7 +321,7 @@ def bench_matching(name: str, threshold: float) -> dict:
         db = root / "warehouse.duckdb"
         env = {**os.environ, **duckdb_env(db)}
         subprocess.run(
-            [sys.executable, "scripts/load_raw.py", str(root / "raw")],
+            [*CLI, "load", str(root / "raw")],
             cwd=PROJECT_DIR,
             env=env,
             check=True,
@@ -331,8 +334,8 @@ def bench_matching(name: str, threshold: float) -> dict:
         con.close()
         splink_pairs = root / "splink.csv"
         command = [
-            sys.executable,
-            "scripts/splink_reference.py",
+            *CLI,
+            "splink-reference",
             str(db),
             str(splink_pairs),
             "--threshold",
@@ -385,38 +388,43 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB, {platform.python_version()}"
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("benchmark", choices=["generator", "build", "matching"])
-    parser.add_argument("--people", type=int, nargs="+", default=[1_000_000])
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--data-sets", nargs="+", choices=list(febrl.DATA_SETS), default=list(febrl.DATA_SETS))
-    parser.add_argument("--update-readme", action="store_true")
-    args = parser.parse_args(argv)
+Benchmark = Enum("Benchmark", {name: name for name in ("generator", "build", "matching")}, type=str)
+
+
+def main(
+    benchmark: Annotated[Benchmark, typer.Argument(help="what to measure")],
+    people: Annotated[list[int] | None, typer.Option(help="people per scale (repeat for several; default 1000000)")] = None,
+    seed: Annotated[int, typer.Option(help="the generator's seed")] = 42,
+    data_sets: Annotated[
+        list[str] | None, typer.Option("--data-set", help=f"FEBRL data set (repeat; default all: {', '.join(febrl.DATA_SETS)})")
+    ] = None,
+    update_readme: Annotated[bool, typer.Option("--update-readme", help="publish the table in the README")] = False,
+) -> None:
+    people = people or [1_000_000]
+    data_sets = data_sets or list(febrl.DATA_SETS)
+    unknown = sorted(set(data_sets) - set(febrl.DATA_SETS))
+    if unknown:
+        raise SystemExit(f"unknown FEBRL data set {', '.join(unknown)}: choose from {', '.join(febrl.DATA_SETS)}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    if args.benchmark == "generator":
-        result = bench_generator(args.people[0], args.seed)
+    if benchmark.value == "generator":
+        result = bench_generator(people[0], seed)
         (RESULTS / "generator.json").write_text(json.dumps(result, indent=2) + "\n")
         table, section = generator_table(result), "perf"
-    elif args.benchmark == "matching":
+    elif benchmark.value == "matching":
         threshold = float(
             yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["unified_segments_match_threshold"]
         )
-        results = [bench_matching(name, threshold) for name in args.data_sets]
-        command = f"python scripts/benchmark.py matching --data-sets {' '.join(args.data_sets)}"
+        results = [bench_matching(name, threshold) for name in data_sets]
+        command = "unified-segments benchmark matching " + " ".join(f"--data-set {name}" for name in data_sets)
         measured_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         (RESULTS / "matching.json").write_text(json.dumps({"command": command, "results": results}, indent=2) + "\n")
         table, section = matching_table(results, command, threshold, measured_at), "perf-matching"
     else:
-        results = [bench_build(people, args.seed) for people in args.people]
-        command = f"python scripts/benchmark.py build --people {' '.join(map(str, args.people))}"
+        results = [bench_build(n, seed) for n in people]
+        command = "unified-segments benchmark build " + " ".join(f"--people {n}" for n in people)
         measured_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         (RESULTS / "build.json").write_text(json.dumps({"command": command, "results": results}, indent=2) + "\n")
         table, section = build_table(results, command, machine(), measured_at), "perf-build"
     print(table)
-    if args.update_readme:
+    if update_readme:
         update_section(section, table)
-
-
-if __name__ == "__main__":
-    main()

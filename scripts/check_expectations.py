@@ -8,25 +8,26 @@ DuckDB: tables are read read-only with the duckdb client into pandas batches (GX
 datasource does not work with DuckDB). PostgreSQL: GX's Postgres datasource runs the same queries.
 Exits 1 when an expectation fails, naming the table, the expectation and a sample of bad values.
 
-    python scripts/check_expectations.py [--docs-dir target/gx]
+    unified-segments expectations [--docs-dir target/gx]
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import shutil
-import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
-import warehouse
+import typer
+
+from . import warehouse
+from .warehouse import PROJECT_DIR
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 EMAIL = r"^[a-z0-9_%+-]+(\.[a-z0-9_%+-]+)*@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$"
 SHA256_HEX = r"^[0-9a-f]{64}$"
 HASH_COLUMNS = [
@@ -175,20 +176,16 @@ def describe(name: str, outcome) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--docs-dir", type=Path, default=PROJECT_DIR / "target" / "gx", help="GX project and Data Docs folder")
-    args = parser.parse_args(argv)
+def main(
+    docs_dir: Annotated[Path, typer.Option(help="GX project and Data Docs folder")] = PROJECT_DIR / "target" / "gx",
+) -> None:
     wh = warehouse.connect(read_only=True)
     try:
-        success, failures, index = run(args.docs_dir, wh)
+        success, failures, index = run(docs_dir, wh)
     finally:
         wh.close()
     for line in failures:
         print(f"FAIL {line}")
     print(f"Great Expectations: {'all expectations met' if success else f'{len(failures)} failed'}; Data Docs: {index}")
-    return 0 if success else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    if not success:
+        raise typer.Exit(1)

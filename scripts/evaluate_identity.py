@@ -1,6 +1,6 @@
 """Score identity resolution against the generator's ground truth.
 
-    python scripts/evaluate_identity.py --ground-truth data/sample/ground_truth
+    unified-segments evaluate --ground-truth data/sample/ground_truth
 
 Reads identity.int_identifiers_resolved from the warehouse the profile points at (DuckDB is opened
 read-only) and ground_truth/identifiers/*.parquet, and reports pairwise precision, recall and F1
@@ -25,16 +25,17 @@ contact records (typo'd duplicates) whose records all resolved to one person.
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Annotated
 
 import duckdb
 import pyarrow as pa
+import typer
 
-from readme import update_section
-from warehouse import connect, duckdb_path, target_name
+from .readme import update_section
+from .warehouse import connect, duckdb_path, target_name
 
 EDGES_SQL = (
     "select identifier_key_a, identifier_key_b from identity.int_identifier_edges_aggregated "
@@ -234,22 +235,21 @@ def format_table(metrics: dict) -> str:
     return "\n".join(f"{name:<{width}}  {value:>12}" for name, value in rows)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ground-truth", type=Path, default=Path("data/sample/ground_truth"))
-    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    parser.add_argument("--update-readme", action="store_true", help="publish the table in the README")
-    args = parser.parse_args(argv)
-    metrics = evaluate(args.ground_truth)
+def main(
+    ground_truth: Annotated[Path, typer.Option(help="the generator's ground_truth folder")] = Path("data/sample/ground_truth"),
+    as_json: Annotated[bool, typer.Option("--json", help="print the metrics as JSON")] = False,
+    update_readme: Annotated[bool, typer.Option("--update-readme", help="publish the table in the README")] = False,
+) -> None:
+    metrics = evaluate(ground_truth)
     table = format_table(metrics) + "\n\nProbabilistic matching, by threshold:\n\n" + format_sweep(metrics["probabilistic"])
-    print(json.dumps(metrics, indent=2) if args.json else table)
-    if args.update_readme:
-        metadata = json.loads((args.ground_truth.parent / "metadata.json").read_text())
+    print(json.dumps(metrics, indent=2) if as_json else table)
+    if update_readme:
+        metadata = json.loads((ground_truth.parent / "metadata.json").read_text())
         update_section(
             "identity",
             "\n".join(
                 [
-                    f"Measured by `python scripts/evaluate_identity.py --ground-truth {args.ground_truth} --update-readme` "
+                    f"Measured by `unified-segments evaluate --ground-truth {ground_truth} --update-readme` "
                     f"on generated data ({metadata['people']:,} people, seed {metadata['seed']}):",
                     "",
                     "```",
@@ -262,7 +262,3 @@ def main(argv: list[str] | None = None) -> None:
                 ]
             ),
         )
-
-
-if __name__ == "__main__":
-    main()

@@ -20,31 +20,31 @@ person's rows are removed from every kept run (customers.int_erased_identifier_h
 removals in the newest run's change sets, which the next export removes. The warehouse is opened
 read-only.
 
-    python scripts/export_audiences.py [--out exports] [--force]
-    python scripts/export_audiences.py --dry-run     # counts each destination would receive; writes nothing
+    unified-segments export [--out exports] [--force]
+    unified-segments export --dry-run     # counts each destination would receive; writes nothing
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import json
 import os
 import shutil
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import typer
 import yaml
 
-import warehouse
-from load_raw import sha256
+from . import warehouse
+from .load_raw import sha256
+from .warehouse import PROJECT_DIR
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 DESTINATIONS_FILE = PROJECT_DIR / "destinations.yml"
 # Audience family (the name segment catalogue entries list under destinations) -> its relation.
 AUDIENCES = {
@@ -453,29 +453,23 @@ def summary(e: dict) -> str:
     return line + (" full sync" if e["full_sync"] else "") + (" REFUSED by the removal guard" if e.get("guard_tripped") else "")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=PROJECT_DIR / "exports", help="output folder (default: exports/)")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="print what each destination would receive against the previous run; write nothing"
-    )
-    parser.add_argument("--force", action="store_true", help="write the run even when it trips the removal guard")
-    args = parser.parse_args(argv)
+def main(
+    out: Annotated[Path, typer.Option(help="output folder")] = PROJECT_DIR / "exports",
+    dry: Annotated[
+        bool, typer.Option("--dry-run", help="print what each destination would receive against the previous run; write nothing")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="write the run even when it trips the removal guard")] = False,
+) -> None:
     wh = warehouse.connect(read_only=True)
     try:
-        if args.dry_run:
-            previous, entries = dry_run(args.out, wh)
+        if dry:
+            previous, entries = dry_run(out, wh)
             print("\n".join(summary(e) for e in entries))
             print(f"Dry run: nothing written (against {previous.name if previous else 'no previous run'})")
-            return 0
-        run = export(args.out, wh, force=args.force)
+            return
+        run = export(out, wh, force=force)
     finally:
         wh.close()
     manifest = json.loads((run / "manifest.json").read_text())
     print("\n".join(summary({**e, **e["changes"]}) for e in manifest["audiences"]))
     print(f"Export: {run} (as of {manifest['as_of_date']}; previous run {manifest['previous_run']})")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

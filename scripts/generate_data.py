@@ -13,7 +13,6 @@ Layout written under --out:
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -24,10 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from multiprocessing import Pool
 from pathlib import Path
+from typing import Annotated
 
 import duckdb
 import pyarrow as pa
-from tqdm import tqdm
+import typer
+
+from .progress import track
 
 CHUNK_PEOPLE = 10_000  # fixed: changing it changes the random streams and so the data
 WINDOW_DAYS = 180
@@ -1288,9 +1290,7 @@ def generate(
     workers = min(workers or os.cpu_count() or 1, len(jobs))
     # Each chunk has its own random stream and its own part files, so workers cannot change the data.
     with Pool(workers) if workers > 1 else _InProcess() as pool:
-        for expected in tqdm(
-            pool.imap(write_chunk, jobs), total=len(jobs), desc="generating", unit="chunk", disable=not progress
-        ):
+        for expected in track(pool.imap(write_chunk, jobs), len(jobs), "generating (chunks)", disable=not progress):
             for table in RAW_TABLES:
                 totals[table].update(expected[table])
     metadata = {
@@ -1319,37 +1319,20 @@ class _InProcess:
         return map(func, jobs)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path("data/sample"), help="output folder (replaced)")
-    parser.add_argument("--people", type=int, default=5_000, help="number of true people to simulate")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument(
-        "--as-of",
-        type=date.fromisoformat,
-        default=date(2026, 11, 1),
-        help="data ends on this date; match dbt var unified_segments_as_of_date",
-    )
-    parser.add_argument("--bad-share", type=float, default=0.01, help="share of rows given one defect")
-    parser.add_argument(
-        "--typo-share", type=float, default=TYPO_SHARE, help="share of CRM contacts entered again with typos (ground truth knows)"
-    )
-    parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    metadata = generate(
-        args.out,
-        args.people,
-        args.seed,
-        args.as_of,
-        args.bad_share,
-        progress=not args.quiet,
-        workers=args.workers,
-        typo_share=args.typo_share,
-    )
+def main(
+    out: Annotated[Path, typer.Option(help="output folder (replaced)")] = Path("data/sample"),
+    people: Annotated[int, typer.Option(help="number of true people to simulate")] = 5_000,
+    seed: Annotated[int, typer.Option(help="the random seed")] = 42,
+    as_of: Annotated[
+        datetime, typer.Option(formats=["%Y-%m-%d"], help="data ends on this date; match dbt var unified_segments_as_of_date")
+    ] = datetime(2026, 11, 1),
+    bad_share: Annotated[float, typer.Option(help="share of rows given one defect")] = 0.01,
+    typo_share: Annotated[
+        float, typer.Option(help="share of CRM contacts entered again with typos (ground truth knows)")
+    ] = TYPO_SHARE,
+    workers: Annotated[int | None, typer.Option(help="processes (default: all cores)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+) -> None:
+    metadata = generate(out, people, seed, as_of.date(), bad_share, progress=not quiet, workers=workers, typo_share=typo_share)
     rows = {t: v["raw_rows"] for t, v in metadata["expected"].items()}
-    print(f"wrote {args.out}: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
-
-
-if __name__ == "__main__":
-    main()
+    print(f"wrote {out}: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))

@@ -1,8 +1,8 @@
 """Regenerate macros/staging/phone_countries.sql from libphonenumber's metadata (the phonenumbers
 package), so phones are read with every region's calling code, trunk prefix and valid lengths.
 
-    python scripts/generate_phone_countries.py           # rewrite the macro file
-    python scripts/generate_phone_countries.py --check   # exit 1 when the file is out of date
+    unified-segments phone-countries           # rewrite the macro file
+    unified-segments phone-countries --check   # exit 1 when the file is out of date
 
 Per ISO 3166 region: the calling code, the trunk prefix dialled before a national number ('' where
 none is dialled), and the possible lengths of the national significant number. Per calling code
@@ -14,11 +14,12 @@ tests/pytest/test_phones.py compares the result with phonenumbers on example num
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import phonenumbers
+import typer
 from phonenumbers import PhoneMetadata
 
 TARGET = Path(__file__).resolve().parents[1] / "macros" / "staging" / "phone_countries.sql"
@@ -77,20 +78,15 @@ def render() -> str:
 """
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="exit 1 when the macro file differs from the metadata")
-    args = parser.parse_args(argv)
+def main(
+    check: Annotated[bool, typer.Option("--check", help="exit 1 when the macro file differs from the metadata")] = False,
+) -> None:
     text = render()
-    if args.check:
+    if check:
         if not TARGET.is_file() or TARGET.read_text() != text:
             sys.exit(
-                f"{TARGET} is out of date with phonenumbers {phonenumbers.__version__}: run scripts/generate_phone_countries.py"
+                f"{TARGET} is out of date with phonenumbers {phonenumbers.__version__}: run `unified-segments phone-countries`"
             )
         return
     TARGET.write_text(text)
     print(f"wrote {TARGET}")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,7 @@
 """Import the UCI Online Retail data into the raw landing tables, through the normal load step.
 
-    python scripts/import_online_retail.py                       # reads ../shared/realdata
-    python scripts/import_online_retail.py --realdata DIR --target postgres
+    unified-segments import-online-retail                       # reads ../shared/realdata
+    unified-segments import-online-retail --realdata DIR --target postgres
 
 A worked example of bringing your own files: map them to the raw contract, write Parquet, load.
 
@@ -29,14 +29,16 @@ from the 2010-2011 file only, so no line is counted twice.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
 import duckdb
+import typer
 
-import load_raw
-from warehouse import PROJECT_DIR, connect
+from . import load_raw
+from .load_raw import Target
+from .warehouse import PROJECT_DIR, connect
 
 DEFAULT_REALDATA = PROJECT_DIR.parent / "shared" / "realdata"
 NEWER = "online_retail.parquet"
@@ -142,24 +144,19 @@ def map_to_contract(realdata: Path, out: Path) -> dict[str, int]:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--realdata", type=Path, default=DEFAULT_REALDATA, help=f"default: {DEFAULT_REALDATA}")
-    parser.add_argument("--target", choices=("duckdb", "postgres"), help="default: UNIFIED_SEGMENTS_TARGET or duckdb")
-    parser.add_argument("--keep", type=Path, help="also keep the mapped Parquet files in this folder")
-    args = parser.parse_args(argv)
+def main(
+    realdata: Annotated[Path, typer.Option(help="the folder holding the Online Retail files")] = DEFAULT_REALDATA,
+    target: Annotated[Target | None, typer.Option(help="default: UNIFIED_SEGMENTS_TARGET or duckdb")] = None,
+    keep: Annotated[Path | None, typer.Option(help="also keep the mapped Parquet files in this folder")] = None,
+) -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        out = args.keep or Path(scratch)
-        counts = map_to_contract(args.realdata, out)
+        out = keep or Path(scratch)
+        counts = map_to_contract(realdata, out)
         print("mapped " + ", ".join(f"{n:,} {t}" for t, n in counts.items()))
-        wh = connect(args.target)
+        wh = connect(target and target.value)
         try:
             summary = load_raw.load(out, wh)
         finally:
             wh.close()
     for table, stats in summary.items():
         print(f"raw.{table}: loaded {stats['rows_loaded']:,} rows, skipped {stats['files_skipped']} already-loaded file(s)")
-
-
-if __name__ == "__main__":
-    main()

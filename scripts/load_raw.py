@@ -1,9 +1,9 @@
 """Load Parquet, CSV or JSON Lines files into the warehouse's raw landing schema, idempotently.
 
-    python scripts/load_raw.py data/sample/raw            # the target the dbt profile uses
-    python scripts/load_raw.py my_files --target postgres --loaded-at 2026-11-01T06:00:00
-    python scripts/load_raw.py crm_export --encoding latin-1
-    python scripts/load_raw.py shopify_exports --preset shopify   # or segment, rudderstack, ga4
+    unified-segments load data/sample/raw            # the target the dbt profile uses
+    unified-segments load my_files --target postgres --loaded-at 2026-11-01T06:00:00
+    unified-segments load crm_export --encoding latin-1
+    unified-segments load shopify_exports --preset shopify   # or segment, rudderstack, ga4
 
 DIR holds, per raw table, a folder <table>/ of files or a single file <table>.<format>: .parquet,
 .csv, .jsonl / .ndjson / .json (JSON Lines), each of the text ones optionally gzipped (.csv.gz).
@@ -19,22 +19,24 @@ rows. Every file is checked before any is loaded: a refusal is one line and load
 
 from __future__ import annotations
 
-import argparse
 import codecs
 import gzip
 import hashlib
 import tempfile
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
+from typing import Annotated
 
-import adapters
 import duckdb
+import typer
 import yaml
 
-from warehouse import Warehouse, connect
+from . import adapters
+from .progress import track
+from .warehouse import PROJECT_DIR, Warehouse, connect
 
 RAW_SCHEMA = "raw"
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
 def declared_sources() -> list[tuple[str, dict]]:
@@ -276,7 +278,7 @@ def load(
                     raise SystemExit(f"{path}: unreadable as {table}: {str(error).splitlines()[0]}") from None
                 stats["ignored_columns"].update(ignored)
                 planned.append((table, path, digest, sql))
-        for table, path, digest, sql in planned:
+        for table, path, digest, sql in track(planned, len(planned), "loading (files)"):
             stats = summary[table]
             with wh.transaction():
                 rows = wh.append_arrow(f"{RAW_SCHEMA}.{table}", reader.sql(sql).to_arrow_reader(BATCH_ROWS))
@@ -287,39 +289,37 @@ def load(
     return summary
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("source_dir", type=Path)
-    parser.add_argument("--target", choices=("duckdb", "postgres", "spark"), help="default: UNIFIED_SEGMENTS_TARGET or duckdb")
-    parser.add_argument(
-        "--loaded-at", type=datetime.fromisoformat, help="UTC time stamped on rows without loaded_at (default: now)"
-    )
-    parser.add_argument("--replace", action="store_true", help="drop the raw tables and the load log first")
-    parser.add_argument(
-        "--encoding", default="utf-8", help="text encoding of the CSV files (default utf-8; e.g. latin-1, cp1252, utf-16)"
-    )
-    parser.add_argument(
-        "--preset",
-        choices=adapters.PRESETS,
-        help="the folder holds a vendor's files: map them to the contract (scripts/adapters.py)",
-    )
-    args = parser.parse_args(argv)
-    if not args.source_dir.is_dir():
-        raise SystemExit(f"{args.source_dir} is not a folder")
-    wh = connect(args.target)
+Target = Enum("Target", {name: name for name in ("duckdb", "postgres", "spark")}, type=str)
+Preset = Enum("Preset", {name: name for name in adapters.PRESETS}, type=str)
+
+
+def main(
+    source_dir: Annotated[Path, typer.Argument(help="a folder of <table>/ folders or <table>.parquet|csv|jsonl files")],
+    target: Annotated[Target | None, typer.Option(help="default: UNIFIED_SEGMENTS_TARGET or duckdb")] = None,
+    loaded_at: Annotated[datetime | None, typer.Option(help="UTC time stamped on rows without loaded_at (default: now)")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="drop the raw tables and the load log first")] = False,
+    encoding: Annotated[str, typer.Option(help="text encoding of the CSV files (e.g. latin-1, cp1252, utf-16)")] = "utf-8",
+    preset: Annotated[
+        Preset | None, typer.Option(help="the folder holds a vendor's files: map them to the contract (scripts/adapters.py)")
+    ] = None,
+) -> None:
+    """Land a folder of files in the raw tables."""
+    if not source_dir.is_dir():
+        raise SystemExit(f"{source_dir} is not a folder")
+    wh = connect(target and target.value)
     try:
-        if args.preset:
-            stamp = args.loaded_at or datetime.now(UTC).replace(tzinfo=None)
-            with tempfile.TemporaryDirectory(prefix=f"{args.preset}_") as mapped:
-                adapters.convert(args.preset, args.source_dir, Path(mapped), stamp)
-                summary = load(Path(mapped), wh, stamp, args.replace)
+        if preset:
+            stamp = loaded_at or datetime.now(UTC).replace(tzinfo=None)
+            with tempfile.TemporaryDirectory(prefix=f"{preset.value}_") as mapped:
+                adapters.convert(preset.value, source_dir, Path(mapped), stamp)
+                summary = load(Path(mapped), wh, stamp, replace)
         else:
-            summary = load(args.source_dir, wh, args.loaded_at, args.replace, args.encoding)
+            summary = load(source_dir, wh, loaded_at, replace, encoding)
     finally:
         wh.close()
     if not summary:
         raise SystemExit(
-            f"no contract files under {args.source_dir} (expected <table>/ folders or <table>.parquet|csv|jsonl, "
+            f"no contract files under {source_dir} (expected <table>/ folders or <table>.parquet|csv|jsonl, "
             f"tables {', '.join(RAW_CONTRACT)})"
         )
     for table, s in summary.items():
@@ -331,4 +331,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)  # the Spark venv runs the loader alone, without the dependencies of the other commands

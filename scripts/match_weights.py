@@ -1,7 +1,7 @@
 """Show the match weights a build estimated from its own data, and freeze them in the seed.
 
-    python scripts/match_weights.py             # the weights, where they came from, a check
-    python scripts/match_weights.py --freeze    # also write them to seeds/match_weights.csv
+    unified-segments weights             # the weights, where they came from, a check
+    unified-segments weights --freeze    # also write them to seeds/match_weights.csv
 
 Reads the built warehouse (read-only): identity.int_match_weights (m, u and the prior, estimated
 by the build: macro estimate_match_weights), identity.int_match_blocking_rules (what each blocking
@@ -16,12 +16,14 @@ person ids they decide, stay put while the data grows. The seed is plain CSV, to
 
 from __future__ import annotations
 
-import argparse
 import csv
 import math
 from pathlib import Path
+from typing import Annotated
 
-from warehouse import PROJECT_DIR, connect
+import typer
+
+from .warehouse import PROJECT_DIR, connect
 
 SEED = PROJECT_DIR / "seeds" / "match_weights.csv"
 
@@ -46,14 +48,12 @@ def write_seed(path: Path, weights: list[tuple]) -> None:
         writer.writerows((c, level, f"{m:.15f}", f"{u:.15f}") for c, level, m, u, _ in weights)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--freeze", action="store_true", help="write the weights to the seed")
-    parser.add_argument("--out", type=Path, default=SEED, help="where --freeze writes (default: seeds/match_weights.csv)")
-    parser.add_argument("--target", help="default: UNIFIED_SEGMENTS_TARGET or duckdb")
-    args = parser.parse_args(argv)
-
-    wh = connect(args.target, read_only=True)
+def main(
+    freeze: Annotated[bool, typer.Option("--freeze", help="write the weights to the seed")] = False,
+    out: Annotated[Path, typer.Option(help="where --freeze writes")] = SEED,
+    target: Annotated[str | None, typer.Option(help="default: UNIFIED_SEGMENTS_TARGET or duckdb")] = None,
+) -> None:
+    wh = connect(target, read_only=True)
     try:
         weights = wh.rows(
             "select comparison, level, m_probability, u_probability, estimated_from from identity.int_match_weights "
@@ -78,10 +78,6 @@ def main(argv: list[str] | None = None) -> None:
     for comparison, level, m, u, source in weights:
         measured = f"{check[(comparison, level)]:.5f}" if (comparison, level) in check else ""
         print(f"{comparison:<14}{level:<19}{m:>10.3g}{u:>10.3g}{math.log2(m / u):>+9.2f}  {measured:<38}{source}")
-    if args.freeze:
-        write_seed(args.out, weights)
-        print(f"\nwrote {args.out}: set var unified_segments_match_weights: seed to score with it")
-
-
-if __name__ == "__main__":
-    main()
+    if freeze:
+        write_seed(out, weights)
+        print(f"\nwrote {out}: set var unified_segments_match_weights: seed to score with it")

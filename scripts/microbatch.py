@@ -1,7 +1,7 @@
 """One micro-batch: land new files, build only what they change, export the change set.
 
-    python scripts/microbatch.py data/landing/2026-12-07T1000     # one landed folder
-    python scripts/microbatch.py --mark-built                       # after a plain `dbt build`
+    unified-segments microbatch data/landing/2026-12-07T1000     # one landed folder
+    unified-segments microbatch --mark-built                       # after a plain `dbt build`
 
 1. load:   the folder's files into the raw tables (scripts/load_raw.py; a file loaded before is
            skipped, so landing the same folder twice adds nothing).
@@ -25,7 +25,6 @@ one (then --mark-built). DuckDB and PostgreSQL targets (Spark rebuilds staging w
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -34,12 +33,14 @@ import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Annotated
 
-import export_audiences
-import warehouse
-from load_raw import RAW_SCHEMA, declared_sources, load
+import typer
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from . import export_audiences, warehouse
+from .load_raw import RAW_SCHEMA, declared_sources, load
+from .warehouse import PROJECT_DIR
+
 STATE = "audit.microbatch_runs"
 # What the models are made of: a change to any of these can change any table.
 PROJECT_INPUTS = ("dbt_project.yml", "models", "macros", "seeds", "tests/generic")
@@ -164,25 +165,28 @@ def run(
     return {"selected": selected, "seconds": seconds}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("landing", type=Path, nargs="?", help="a folder of landed files (scripts/load_raw.py's layout)")
-    parser.add_argument("--out", type=Path, default=PROJECT_DIR / "exports", help="export folder (default: exports/)")
-    parser.add_argument("--vars", dest="dbt_vars", help="dbt --vars, passed to the build (part of the project fingerprint)")
-    parser.add_argument("--target-path", type=Path, help="dbt's --target-path (default: target/)")
-    parser.add_argument(
-        "--mark-built",
-        action="store_true",
-        help="record the raw data as built, without building: after a plain `dbt build`, to start micro-batches",
-    )
-    args = parser.parse_args(argv)
-    if args.landing is not None and not args.landing.is_dir():
-        raise SystemExit(f"{args.landing} is not a folder")
-    if args.landing is None and not args.mark_built:
-        parser.error("give a landed folder, or --mark-built")
-    result = run(args.landing, args.out, args.dbt_vars, args.target_path, args.mark_built)
+def main(
+    landing: Annotated[Path | None, typer.Argument(help="a folder of landed files (the load command's layout)")] = None,
+    out: Annotated[Path, typer.Option(help="export folder")] = PROJECT_DIR / "exports",
+    dbt_vars: Annotated[
+        str | None, typer.Option("--vars", help="dbt --vars, passed to the build (part of the project fingerprint)")
+    ] = None,
+    target_path: Annotated[Path | None, typer.Option(help="dbt's --target-path (default: target/)")] = None,
+    mark_built: Annotated[
+        bool,
+        typer.Option(
+            "--mark-built",
+            help="record the raw data as built, without building: after a plain `dbt build`, to start micro-batches",
+        ),
+    ] = False,
+) -> None:
+    if landing is not None and not landing.is_dir():
+        raise SystemExit(f"{landing} is not a folder")
+    if landing is None and not mark_built:
+        raise SystemExit("give a landed folder, or --mark-built")
+    result = run(landing, out, dbt_vars, target_path, mark_built)
     selected = result["selected"]
-    if args.mark_built:
+    if mark_built:
         built = "nothing (the raw data is recorded as built)"
     elif selected is None:
         built = "everything"
@@ -190,8 +194,3 @@ def main(argv: list[str] | None = None) -> int:
         built = " ".join(selected) or "nothing (no raw table changed)"
     print(f"micro-batch built {built}")
     print("  " + ", ".join(f"{step} {s:.1f} s" for step, s in result["seconds"].items()))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

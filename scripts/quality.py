@@ -2,7 +2,7 @@
 checkpoint; a short summary (pass / warn / fail per area, the worst offenders) and exit code 1 when
 anything errors. Warnings are reported but do not fail.
 
-    python scripts/quality.py [--target-path target/quality] [--no-freshness]
+    unified-segments quality [--target-path target/quality] [--no-freshness]
 
 Areas follow the project's folders: sources (freshness), staging, identity, customers, segments,
 exports, and great_expectations. Failing tests keep their rows in the audit schema
@@ -12,18 +12,19 @@ date, not now, so its freshness fails, truthfully: pass --no-freshness for such 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Annotated
 
-import check_expectations
-import warehouse
+import typer
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from . import check_expectations, warehouse
+from .warehouse import PROJECT_DIR
+
 DBT = str(Path(sys.executable).with_name("dbt"))
 BAD = {"fail", "error", "runtime error"}
 
@@ -151,20 +152,16 @@ def summarise(results: list[dict]) -> tuple[str, bool]:
     return "\n".join(lines), failed
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--target-path", type=Path, default=PROJECT_DIR / "target" / "quality")
-    parser.add_argument(
-        "--no-freshness", action="store_true", help="skip source freshness (historical data, e.g. the generated sample)"
-    )
-    args = parser.parse_args(argv)
-    args.target_path.mkdir(parents=True, exist_ok=True)
-    results = [] if args.no_freshness else freshness_results(args.target_path)
-    results += test_results(args.target_path) + expectation_results(args.target_path)
+def main(
+    target_path: Annotated[Path, typer.Option(help="where dbt writes its results")] = PROJECT_DIR / "target" / "quality",
+    no_freshness: Annotated[
+        bool, typer.Option("--no-freshness", help="skip source freshness (historical data, e.g. the generated sample)")
+    ] = False,
+) -> None:
+    target_path.mkdir(parents=True, exist_ok=True)
+    results = [] if no_freshness else freshness_results(target_path)
+    results += test_results(target_path) + expectation_results(target_path)
     report, failed = summarise(results)
     print(value_counts() + "\n\n" + report)
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    if failed:
+        raise typer.Exit(1)

@@ -7,21 +7,21 @@ conversion per arm of the segments split into arms (holdouts, A/B/n). The data i
 embedded as JSON and drawn as SVG by a small script in the page; each chart records how many marks
 it drew in data-marks. The warehouse is opened read-only, so BI tools can keep reading it.
 
-    python scripts/segment_report.py [--out target/segment_report.html]
+    unified-segments report [--out target/segment_report.html]
 """
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
-import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
 
-import warehouse
+import typer
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from . import warehouse
+from .warehouse import PROJECT_DIR
 
 QUERIES = {
     "sizes": """
@@ -126,18 +126,12 @@ def write_report(wh: warehouse.Warehouse, out: Path) -> Path:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=PROJECT_DIR / "target" / "segment_report.html")
-    args = parser.parse_args(argv)
+def main(
+    out: Annotated[Path, typer.Option(help="the HTML file to write")] = PROJECT_DIR / "target" / "segment_report.html",
+) -> None:
     wh = warehouse.connect(read_only=True)
     try:
-        path = write_report(wh, args.out)
+        path = write_report(wh, out)
     finally:
         wh.close()
     print(f"Segment report: {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,7 +2,7 @@
 compares us with (scripts/benchmark.py matching runs it as a subprocess, so its time and memory
 are measured apart from ours).
 
-    python scripts/splink_reference.py warehouse.duckdb pairs.csv --threshold 0.99
+    unified-segments splink-reference warehouse.duckdb pairs.csv --threshold 0.99
 
 Reads the built warehouse's identity.int_match_records (the contacts with our normalisation and
 blocking keys) and the match fields and blocking rules of dbt_project.yml's vars, so both tools
@@ -17,15 +17,16 @@ match_probability) and prints the seconds it took to train and predict.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import time
 from pathlib import Path
+from typing import Annotated
 
 import duckdb
+import typer
 import yaml
 
-from warehouse import PROJECT_DIR
+from .warehouse import PROJECT_DIR
 
 
 def comparisons(fields: list[dict]) -> list:
@@ -48,19 +49,17 @@ def comparisons(fields: list[dict]) -> list:
     return made
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("warehouse", type=Path)
-    parser.add_argument("pairs", type=Path)
-    parser.add_argument("--threshold", type=float, default=0.99)
-    args = parser.parse_args(argv)
-
+def main(
+    warehouse: Annotated[Path, typer.Argument(help="a DuckDB file holding identity.int_match_records")],
+    pairs: Annotated[Path, typer.Argument(help="the CSV file the predicted pairs are written to")],
+    threshold: Annotated[float, typer.Option(help="the match probability a pair needs")] = 0.99,
+) -> None:
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     config = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
     fields = config["unified_segments_match_fields"]
     rules = config["unified_segments_match_blocking_rules"]
-    con = duckdb.connect(str(args.warehouse), read_only=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
     records = con.execute("select * from identity.int_match_records").df()
     con.close()
     start = time.perf_counter()
@@ -77,12 +76,8 @@ def main(argv: list[str] | None = None) -> None:
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
     for columns in (("first_name", "last_name"), ("birth_date",), ("postal_code",)):
         linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
-    predictions = linker.inference.predict(threshold_match_probability=args.threshold).as_pandas_dataframe()
+    predictions = linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
     seconds = time.perf_counter() - start
     predictions = predictions.rename(columns={"record_id_l": "contact_id_l", "record_id_r": "contact_id_r"})
-    predictions[["contact_id_l", "contact_id_r", "match_probability"]].to_csv(args.pairs, index=False)
+    predictions[["contact_id_l", "contact_id_r", "match_probability"]].to_csv(pairs, index=False)
     print(f"seconds {seconds:.2f}")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,7 @@
 """Regenerate the segment columns of dim_customer_segments' contract from the segment catalogue.
 
-    python scripts/sync_segment_contract.py           # rewrite the generated block
-    python scripts/sync_segment_contract.py --check   # exit 1 if it is out of date (CI)
+    unified-segments segments           # rewrite the generated block
+    unified-segments segments --check   # exit 1 if it is out of date (CI)
 
 The catalogue (models/marts/segments/_segment_catalogue.yml) is the one place a segment is
 declared; dbt needs every column of a contracted model declared in YAML, so this writes one
@@ -10,14 +10,15 @@ boolean column per enabled segment between the BEGIN/END markers of _segments__m
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from pathlib import Path
+from typing import Annotated
 
+import typer
 import yaml
 
-from warehouse import PROJECT_DIR
+from .warehouse import PROJECT_DIR
 
 CATALOGUE = PROJECT_DIR / "models" / "marts" / "segments" / "_segment_catalogue.yml"
 CONTRACT = PROJECT_DIR / "models" / "marts" / "segments" / "_segments__models.yml"
@@ -45,22 +46,17 @@ def synced_text(contract: Path, catalogue: Path) -> str:
     return BLOCK.sub(lambda m: m.group(1) + segment_columns(catalogue) + m.group(2), text)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="only report whether the contract is up to date")
-    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR)
-    args = parser.parse_args(argv)
-    segments_dir = args.project_dir / "models" / "marts" / "segments"
+def main(
+    check: Annotated[bool, typer.Option("--check", help="only report whether the contract is up to date")] = False,
+    project_dir: Annotated[Path, typer.Option(help="the dbt project")] = PROJECT_DIR,
+) -> None:
+    segments_dir = project_dir / "models" / "marts" / "segments"
     contract, catalogue = segments_dir / CONTRACT.name, segments_dir / CATALOGUE.name
     wanted = synced_text(contract, catalogue)
     if wanted == contract.read_text():
         print("segment contract is up to date")
         return
-    if args.check:
+    if check:
         sys.exit(f"{contract} is out of date with {catalogue.name}: run `make segments`")
     contract.write_text(wanted)
     print(f"updated the segment columns of {contract}")
-
-
-if __name__ == "__main__":
-    main()

@@ -115,7 +115,9 @@ class DuckDBWarehouse(Warehouse):
                 "(UNIFIED_SEGMENTS_DUCKDB_PATH), such as warehouse.duckdb"
             )
         if read_only and not Path(path).exists():
-            raise SystemExit(f"{path}: no warehouse here yet; build it first (make build, or load_raw.py and dbt build)")
+            raise SystemExit(
+                f"{path}: no warehouse here yet; build it first (make build, or unified-segments load and unified-segments build)"
+            )
         try:
             self.con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as error:

@@ -20,14 +20,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import export_audiences
-import generate_data
-import load_raw
 import pg_cluster
-from warehouse import DuckDBWarehouse
+from unified_segments import export_audiences, generate_data, load_raw
+from unified_segments.warehouse import DuckDBWarehouse
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
+CLI = [sys.executable, "-m", "unified_segments"]  # the unified-segments command, as this Python runs it
 SAMPLE_PEOPLE = 3000
 SAMPLE_SEED = 7
 # Hand-written and historical data is not a live population: the guards on the data's health (tag

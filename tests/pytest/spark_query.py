@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-from warehouse import SparkWarehouse  # noqa: E402
+from unified_segments.warehouse import SparkWarehouse
 
 
 def main(out_dir: str, *queries: str) -> None:

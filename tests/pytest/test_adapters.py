@@ -12,21 +12,20 @@ import csv
 import json
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
-from conftest import NOT_A_LIVE_FEED, PROJECT_DIR, dbt, query
+from conftest import CLI, NOT_A_LIVE_FEED, dbt, query
 
 LOADED_AT = "2026-10-31T06:00:00"
 
 
 def load_preset(preset: str, folder: Path, db: Path) -> str:
     result = subprocess.run(
-        [sys.executable, str(PROJECT_DIR / "scripts" / "load_raw.py"), str(folder), "--preset", preset, "--loaded-at", LOADED_AT],
+        [*CLI, "load", str(folder), "--preset", preset, "--loaded-at", LOADED_AT],
         capture_output=True,
         text=True,
         env={**os.environ, "UNIFIED_SEGMENTS_TARGET": "duckdb", "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db)},
@@ -184,7 +183,7 @@ def test_shopify_exports_become_one_profile_with_orders_and_refunds(tmp_path):
 def test_a_preset_on_a_folder_without_its_files_is_refused_in_one_line(tmp_path):
     (tmp_path / "empty").mkdir()
     result = subprocess.run(
-        [sys.executable, str(PROJECT_DIR / "scripts" / "load_raw.py"), str(tmp_path / "empty"), "--preset", "shopify"],
+        [*CLI, "load", str(tmp_path / "empty"), "--preset", "shopify"],
         capture_output=True,
         text=True,
         env={**os.environ, "UNIFIED_SEGMENTS_TARGET": "duckdb", "UNIFIED_SEGMENTS_DUCKDB_PATH": str(tmp_path / "w.duckdb")},

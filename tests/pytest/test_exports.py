@@ -15,10 +15,10 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-import export_audiences
 from conftest import NOT_A_LIVE_FEED, change_set_applied, copy_project, dbt, load, query, read_csv, write_csv
-from load_raw import RAW_CONTRACT
-from warehouse import DuckDBWarehouse
+from unified_segments import export_audiences
+from unified_segments.load_raw import RAW_CONTRACT
+from unified_segments.warehouse import DuckDBWarehouse
 
 LOADED = "2026-10-31 12:00:00"
 # raw email -> (Google Customer Match form, Meta Custom Audiences form), written out by hand from

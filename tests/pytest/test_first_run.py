@@ -14,10 +14,10 @@ import duckdb
 import pytest
 import yaml
 
-import febrl as febrl_data
-import load_raw
 from conftest import NOT_A_LIVE_FEED, PROJECT_DIR, dbt, load, query, write_csv
-from warehouse import DuckDBWarehouse
+from unified_segments import febrl as febrl_data
+from unified_segments import load_raw
+from unified_segments.warehouse import DuckDBWarehouse
 
 SUBSETS = {
     "events only": ("events",),

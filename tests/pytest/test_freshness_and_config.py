@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from conftest import PROJECT_DIR, dbt, load, write_csv
-from load_raw import RAW_CONTRACT
-from warehouse import DuckDBWarehouse
+from unified_segments.load_raw import RAW_CONTRACT
+from unified_segments.warehouse import DuckDBWarehouse
 
 
 @pytest.fixture(scope="module")

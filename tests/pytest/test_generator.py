@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-import generate_data
 from conftest import PROJECT_DIR
+from unified_segments import generate_data
 
 AS_OF = date(2026, 11, 1)
 
@@ -65,8 +65,8 @@ def test_default_scale_is_about_twenty_events_per_person(tmp_path):
 
 
 def test_make_sample_refuses_a_sample_of_another_size_instead_of_reusing_it(tmp_path):
-    for name in ("Makefile", "requirements.txt"):
-        shutil.copy2(PROJECT_DIR / name, tmp_path / name)  # requirements.txt keeps its age: no reinstall
+    for name in ("Makefile", "requirements-dev.lock", "pyproject.toml"):
+        shutil.copy2(PROJECT_DIR / name, tmp_path / name)  # the install inputs keep their age: no reinstall
     (tmp_path / "data" / "sample").mkdir(parents=True)
     (tmp_path / "data" / "sample" / "metadata.json").write_text(json.dumps({"people": 5000}))
     venv = PROJECT_DIR / ".venv"

@@ -9,10 +9,9 @@ from unittest import mock
 import duckdb
 import pytest
 
-import evaluate_identity
-import generate_data
 from conftest import NOT_A_LIVE_FEED, SAMPLE_PEOPLE, SAMPLE_SEED, dbt, load, query, write_csv
-from load_raw import RAW_CONTRACT
+from unified_segments import evaluate_identity, generate_data
+from unified_segments.load_raw import RAW_CONTRACT
 
 CHAIN = 10_000
 

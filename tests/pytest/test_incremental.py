@@ -10,9 +10,9 @@ import duckdb
 import pytest
 
 from conftest import NOT_A_LIVE_FEED, dbt, load, query
-from generate_data import RAW_TABLES
 from pg_cluster import new_database
 from test_postgres import pg_load, pg_rows
+from unified_segments.generate_data import RAW_TABLES
 
 SCHEMAS = ("staging", "identity", "customers", "segments", "marts", "exports")
 # Records of the build sequence itself, different by design: which person id each identifier had

@@ -6,13 +6,12 @@ import gzip
 import json
 import os
 import subprocess
-import sys
 from datetime import datetime
 
 import pytest
 
-from conftest import PROJECT_DIR, load, query, write_csv
-from load_raw import RAW_CONTRACT
+from conftest import CLI, load, query, write_csv
+from unified_segments.load_raw import RAW_CONTRACT
 
 EVENT_COLUMNS = RAW_CONTRACT["events"][0]
 
@@ -127,7 +126,7 @@ def test_a_latin1_csv_is_refused_in_one_line_then_loads_with_its_encoding(tmp_pa
 
 def run_loader_env(env: dict, *args: str) -> str:
     result = subprocess.run(
-        [sys.executable, str(PROJECT_DIR / "scripts" / "load_raw.py"), *args],
+        [*CLI, "load", *args],
         capture_output=True,
         text=True,
         env={**os.environ, "UNIFIED_SEGMENTS_TARGET": "duckdb", **env},

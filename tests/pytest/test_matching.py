@@ -14,12 +14,9 @@ from unittest import mock
 
 import pytest
 
-import evaluate_identity
-import febrl
-import load_raw
-import match_weights
 from conftest import NOT_A_LIVE_FEED, dbt, load, query, write_csv
-from warehouse import DuckDBWarehouse
+from unified_segments import evaluate_identity, febrl, load_raw, match_weights
+from unified_segments.warehouse import DuckDBWarehouse
 
 
 def on_duckdb(db):
@@ -86,7 +83,7 @@ def test_the_build_estimates_its_weights_without_labels_and_they_agree_with_the_
 
     out = tmp_path / "frozen.csv"
     with on_duckdb(sample.db):
-        match_weights.main(["--freeze", "--out", str(out)])
+        match_weights.main(freeze=True, out=out)
     with out.open() as f:
         frozen = {(r["comparison"], r["level"]): float(r["m_probability"]) for r in csv.DictReader(f)}
     assert frozen.keys() == weights.keys()
@@ -399,7 +396,7 @@ def test_a_chain_of_matches_joining_people_the_scores_tell_apart_is_cut(tmp_path
 def test_frozen_weights_keep_the_fields_order_so_a_refreeze_diffs_only_in_numbers(sample, tmp_path):
     out = tmp_path / "frozen.csv"
     with on_duckdb(sample.db):
-        match_weights.main(["--freeze", "--out", str(out)])
+        match_weights.main(freeze=True, out=out)
     with out.open() as f:
         rows = [(r["comparison"], r["level"]) for r in csv.DictReader(f)]
     name_levels = ["exact", "typo", "two_typos", "prefix", "sounds_alike", "different"]

@@ -1,4 +1,4 @@
-"""Micro-batches (scripts/microbatch.py): a landed file of events rebuilds only what is downstream of
+"""Micro-batches (unified-segments microbatch): a landed file of events rebuilds only what is downstream of
 the events, and every table then equals a full refresh of the same raw data; nothing landed builds
 nothing; the change set turns the previous export into the new one."""
 
@@ -8,23 +8,18 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from unittest import mock
 
 import duckdb
 import pytest
 
-import export_audiences
-import load_raw
-import microbatch
-from conftest import NOT_A_LIVE_FEED, PROJECT_DIR, change_set_applied, dbt, load, query, write_csv
-from load_raw import RAW_CONTRACT
+from conftest import CLI, NOT_A_LIVE_FEED, PROJECT_DIR, change_set_applied, dbt, load, query, write_csv
 from pg_cluster import new_database
 from test_incremental import BUILD_HISTORY, differing_rows, relations
-from warehouse import DuckDBWarehouse, PostgresWarehouse, postgres_dsn
-
-SCRIPT = PROJECT_DIR / "scripts" / "microbatch.py"
+from unified_segments import export_audiences, load_raw, microbatch
+from unified_segments.load_raw import RAW_CONTRACT
+from unified_segments.warehouse import DuckDBWarehouse, PostgresWarehouse, postgres_dsn
 
 
 def run_microbatch(db, *args: str) -> str:
@@ -36,7 +31,7 @@ def run_microbatch(db, *args: str) -> str:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), *args, "--out", str(db.parent / "exports"), "--target-path", str(db.parent / "dbt_target")],
+        [*CLI, "microbatch", *args, "--out", str(db.parent / "exports"), "--target-path", str(db.parent / "dbt_target")],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,

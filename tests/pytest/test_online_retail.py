@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import import_online_retail
 from conftest import dbt, load, query
+from unified_segments import import_online_retail
 
 REALDATA = Path(os.environ.get("UNIFIED_SEGMENTS_REALDATA", import_online_retail.DEFAULT_REALDATA))
 

@@ -9,11 +9,10 @@ from unittest import mock
 import psycopg2
 import pytest
 
-import check_expectations
-import load_raw
 from conftest import ENGINE_COMPARED, dbt, query, write_csv
 from pg_cluster import new_database
-from warehouse import PostgresWarehouse, postgres_dsn
+from unified_segments import check_expectations, load_raw
+from unified_segments.warehouse import PostgresWarehouse, postgres_dsn
 
 
 def pg_rows(env: dict, sql: str, params: list | None = None) -> list[tuple]:

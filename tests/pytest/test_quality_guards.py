@@ -8,15 +8,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
 
-import check_expectations
-from conftest import PROJECT_DIR, dbt, query
-from warehouse import DuckDBWarehouse
+from conftest import CLI, PROJECT_DIR, dbt, query
+from unified_segments import check_expectations
+from unified_segments.warehouse import DuckDBWarehouse
 
 
 @pytest.fixture
@@ -183,7 +182,7 @@ def test_an_erased_person_in_an_export_is_caught(warehouse, tmp_path):
 
 def quality(db, tmp_path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "scripts/quality.py", "--no-freshness", "--target-path", str(tmp_path / "quality")],
+        [*CLI, "quality", "--no-freshness", "--target-path", str(tmp_path / "quality")],
         cwd=PROJECT_DIR,
         env={
             **os.environ,

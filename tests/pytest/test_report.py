@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_DIR, query
+from conftest import CLI, PROJECT_DIR, query
 
 CHROMIUM = Path(os.environ.get("UNIFIED_SEGMENTS_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("UNIFIED_SEGMENTS_CHROMEDRIVER", "/usr/bin/chromedriver"))
@@ -44,7 +44,7 @@ def test_the_report_renders_every_chart(sample, tmp_path, browser):
     reader = duckdb.connect(str(db), read_only=True)  # a BI tool reading the file meanwhile
     try:
         subprocess.run(
-            [sys.executable, "scripts/segment_report.py", "--out", str(out)],
+            [*CLI, "report", "--out", str(out)],
             cwd=PROJECT_DIR,
             env={**os.environ, "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db), "UNIFIED_SEGMENTS_TARGET": "duckdb"},
             check=True,
@@ -83,7 +83,7 @@ def test_the_report_renders_every_chart(sample, tmp_path, browser):
 
 def report(db: Path, out: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "scripts/segment_report.py", "--out", str(out)],
+        [*CLI, "report", "--out", str(out)],
         cwd=PROJECT_DIR,
         env={**os.environ, "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db), "UNIFIED_SEGMENTS_TARGET": "duckdb"},
         capture_output=True,
@@ -95,7 +95,10 @@ def test_the_report_before_a_build_or_beside_a_writer_says_what_to_do_in_one_lin
     db = tmp_path / "warehouse.duckdb"
     before = report(db, tmp_path / "report.html")
     assert before.returncode != 0 and "Traceback" not in before.stderr
-    assert before.stderr.strip() == f"{db}: no warehouse here yet; build it first (make build, or load_raw.py and dbt build)"
+    assert (
+        before.stderr.strip()
+        == f"{db}: no warehouse here yet; build it first (make build, or unified-segments load and unified-segments build)"
+    )
     duckdb.connect(str(db)).close()
     holder = subprocess.Popen(  # a dbt build writing the file
         [

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-import sync_segment_contract
 from conftest import PROJECT_DIR, dbt, load, query
+from unified_segments import sync_segment_contract
 
 AS_OF_END = "timestamp '2026-11-02 00:00:00'"
 CATALOGUE = "models/marts/segments/_segment_catalogue.yml"
@@ -36,7 +36,7 @@ def add_entry(project, entry: str) -> None:
 
 def test_adding_a_segment_is_one_catalogue_entry(sample, project_copy, tmp_path):
     add_entry(project_copy, NEW_ENTRY)
-    sync_segment_contract.main(["--project-dir", str(project_copy)])
+    sync_segment_contract.main(project_dir=project_copy)
     db = tmp_path / "w.duckdb"
     load(sample.data_dir / "raw", db)
     dbt("build", db=db, project_dir=project_copy)
@@ -103,7 +103,7 @@ def test_arms_split_members_by_a_salted_hash_and_holdouts_and_the_global_control
         .replace("priority: 5", "priority: 999")
         .replace("destinations: [bi]", "destinations: [email_marketing, bi]\n            arms: {a: 45, b: 45, holdout: 10}"),
     )
-    sync_segment_contract.main(["--project-dir", str(project_copy)])
+    sync_segment_contract.main(project_dir=project_copy)
     db = tmp_path / "w.duckdb"
     load(sample.data_dir / "raw", db)
     salt, control = "unified-segments", 0.1

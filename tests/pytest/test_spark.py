@@ -57,7 +57,7 @@ def naive_utc(value):
 
 
 def test_project_builds_and_tests_on_spark_equal_to_duckdb(spark_env, sample, tmp_path):
-    loaded = spark_python(spark_env, "scripts/load_raw.py", str(sample.data_dir / "raw"), "--target", "spark")
+    loaded = spark_python(spark_env, "-m", "unified_segments.load_raw", str(sample.data_dir / "raw"), "--target", "spark")
     assert "raw.events: loaded" in loaded
 
     # Every model and every data and unit test; the Python model and the membership history

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import NOT_A_LIVE_FEED, PROJECT_DIR, dbt, load, query, write_csv
-from load_raw import RAW_CONTRACT
+from unified_segments.load_raw import RAW_CONTRACT
 
 LOADED = "2026-10-31 12:00:00"
 
