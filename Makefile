@@ -64,10 +64,14 @@ $(SAMPLE)/metadata.json: | install
 segments: install  ## regenerate the segment columns of dim_customer_segments' contract from the catalogue
 	$(CLI) segments
 
-lint: install  ## sqlfluff on every model and analysis, ruff on the Python, the segment contract in sync
+lint: install  ## ruff on the Python, the segment contract in sync, the layout rules (dbt-score), sqlfluff on every model and analysis
 	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff format --check --quiet scripts tests
 	$(CLI) segments --check
+	$(BIN)/pre-commit validate-config
 	mkdir -p $(CI_DIR)
+	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/lint.duckdb $(BIN)/dbt parse --quiet --target-path $(CI_DIR)/lint
+	$(BIN)/dbt-score lint --manifest $(CI_DIR)/lint/manifest.json --show failing-items
 	UNIFIED_SEGMENTS_DUCKDB_PATH=$(CI_DIR)/lint.duckdb $(BIN)/sqlfluff lint models analyses
 
 ci-build: install sample segments  ## dbt build with every data and unit test on a fresh throw-away database

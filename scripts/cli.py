@@ -188,7 +188,7 @@ def preview(
     rule: Annotated[str, typer.Argument(help="a catalogue segment's name, or a boolean SQL expression over its columns")],
 ) -> None:
     """Count the people a segment rule matches now: a catalogue segment's name (its compiled rule)
-    or a boolean SQL expression over the columns rules read (marts.segment_rule_inputs: the profile,
+    or a boolean SQL expression over the columns rules read (segments.int_segment_rule_inputs: the profile,
     tiers and RFM scores), e.g. `unified-segments preview "orders >= 3 and days_since_last_purchase <= 60"`.
     Prints the matches, their share of all profiles and how many each export family may receive."""
     wh = warehouse.connect(read_only=True)
@@ -200,11 +200,10 @@ def preview(
         if placeholder:
             raise SystemExit(f"the rule has a placeholder ({placeholder.group()}): put its value in")
         try:
-            total, matched = wh.rows(
-                f"select count(*), count(case when coalesce(({condition}), false) then 1 end) from marts.segment_rule_inputs"
-            )[0]
+            matches = f"count(case when coalesce(({condition}), false) then 1 end)"
+            total, matched = wh.rows(f"select count(*), {matches} from segments.int_segment_rule_inputs")[0]
             families = wh.rows(
-                "select eligibility.export_family, count(*) from marts.segment_rule_inputs as inputs "
+                "select eligibility.export_family, count(*) from segments.int_segment_rule_inputs as inputs "
                 "inner join customers.int_person_export_eligibility as eligibility on inputs.person_id = eligibility.person_id "
                 f"where coalesce(({condition}), false) and eligibility.is_exportable group by eligibility.export_family "
                 "order by eligibility.export_family"

@@ -43,6 +43,7 @@ import yaml
 
 from . import warehouse
 from .load_raw import sha256
+from .progress import track
 from .warehouse import PROJECT_DIR
 
 DESTINATIONS_FILE = PROJECT_DIR / "destinations.yml"
@@ -284,7 +285,7 @@ def export(
     staging.mkdir()
 
     entries = []
-    for a in audience_list:
+    for a in track(audience_list, len(audience_list), "exporting (audiences)"):
         destination, segment, columns, rows = a["destination"], a["segment"], a["columns"], a["rows"]
         csv_path = staging / destination / f"{segment}.csv"
         parquet_path = staging / destination / f"{segment}.parquet"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from decimal import Decimal
 
-from conftest import PROJECT_DIR, query
+import yaml
+
+from conftest import PROJECT_DIR, dbt, query
 
 AS_OF_END = "timestamp '2026-11-02 00:00:00'"  # the end of the default as-of date, 2026-11-01
 
@@ -84,3 +87,29 @@ def test_an_erased_persons_data_is_nowhere_in_the_profiles(sample):
         from marts.dim_customer_profiles where is_erased""",
     )[0]
     assert erased[0] > 0 and erased[1] == 0
+
+
+def test_a_survivorship_attribute_added_without_its_contract_column_fails_naming_it(sample, tmp_path):
+    """Each attribute of var unified_segments_survivorship is a profile column: one added to the
+    var alone stops the build at the profile's contract, which names the column. Until it is
+    declared not personal, erased people's value of it is null."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample.db, db)
+    rules = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["unified_segments_survivorship"]
+    rules = {**rules, "address_line": ["stg_crm__contacts"]}
+    models = ("int_profile_attributes_survived", "int_customer_profiles", "dim_customer_profiles")
+    result = dbt("run", "--select", *models, db=db, vars={"unified_segments_survivorship": rules}, check=False)
+    assert result.returncode != 0
+    assert "contract" in result.stdout and "address_line" in result.stdout
+    (kept, erased, leaked) = query(
+        db,
+        "select count(address_line), count(case when is_erased then 1 end), "
+        "count(case when is_erased and address_line is not null then 1 end) from customers.int_customer_profiles",
+    )[0]
+    (survived_for_erased,) = query(
+        db,
+        "select count(*) from customers.int_profile_attributes_survived as attributes "
+        "inner join customers.int_customer_profiles as profiles on attributes.person_id = profiles.person_id "
+        "where profiles.is_erased and attributes.attribute_name = 'address_line' and attributes.attribute_value is not null",
+    )[0]
+    assert kept > 0 and erased > 0 and survived_for_erased > 0 and leaked == 0

@@ -9,7 +9,7 @@ with
 
 erased as (
 
-    select person_id from {{ ref('dim_customer_profiles') }}
+    select person_id from {{ ref('int_customer_profiles') }}
     where is_erased
 
 ),

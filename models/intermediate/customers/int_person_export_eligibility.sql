@@ -11,7 +11,7 @@ with
 
 profiles as (
 
-    select * from {{ ref('dim_customer_profiles') }}
+    select * from {{ ref('int_customer_profiles') }}
 
 ),
 

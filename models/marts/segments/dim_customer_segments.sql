@@ -17,7 +17,7 @@ with
 
 scoring_base as (
 
-    select * from {{ ref('segment_rule_inputs') }}
+    select * from {{ ref('int_segment_rule_inputs') }}
 
 ),
 

@@ -21,7 +21,7 @@ memberships as (
 
 profiles as (
 
-    select * from {{ ref('dim_customer_profiles') }}
+    select * from {{ ref('int_customer_profiles') }}
 
 ),
 
