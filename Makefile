@@ -17,9 +17,9 @@ export UNIFIED_SEGMENTS_DUCKDB_PATH ?= warehouse.duckdb
 
 .PHONY: help build test install install-spark lock sample segments lint ci-build pytest quality export redact microbatch weights report clean
 
-build: install sample segments  ## create the venv, generate the sample data, load it and run dbt build
+build: install sample segments  ## create the venv, generate the sample data, load it and run dbt build (the segments also as of 2 earlier weeks, for their history)
 	$(CLI) load $(SAMPLE)/raw
-	$(CLI) build
+	$(CLI) build --history 2
 	@echo
 	@echo "Warehouse: $(abspath $(UNIFIED_SEGMENTS_DUCKDB_PATH))"
 	@echo "Try:       $(CLI) preview at_risk;  $(CLI) explain <an email>;  $(CLI) --help"

@@ -7,14 +7,17 @@ over its nodes.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import textwrap
 import time
 from collections import Counter, deque
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 import typer
+import yaml
 
 from . import (
     benchmark,
@@ -85,10 +88,43 @@ def dbt(args: list[str], description: str) -> None:
         raise typer.Exit(1)
 
 
-def build(context: typer.Context) -> None:
+def as_of_date() -> date:
+    """The as-of date the project's var unified_segments_as_of_date names (today: the UTC date)."""
+    value = str(yaml.safe_load((warehouse.PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["unified_segments_as_of_date"])
+    if value.strip().lower() == "today":
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise SystemExit(
+            f"dbt_project.yml: var unified_segments_as_of_date must be a date YYYY-MM-DD or today, got {value!r}"
+        ) from None
+
+
+def build(
+    context: typer.Context,
+    history: Annotated[
+        int,
+        typer.Option(
+            help="first build the segments as of this many earlier weeks (oldest first), so their history "
+            "(sizes, snapshots, transitions) starts with several dates"
+        ),
+    ] = 0,
+) -> None:
     """Run `dbt build` on the target the profile names (UNIFIED_SEGMENTS_TARGET, default the embedded
     DuckDB), with a progress bar over its nodes. Any further arguments go to dbt as they are, e.g.
-    `unified-segments build --select marts --vars '{unified_segments_as_of_date: 2026-11-01}'`."""
+    `unified-segments build --select marts --vars '{unified_segments_as_of_date: 2026-11-01}'`.
+    With --history N, the models the segment history needs are first run as of N, N-1, ... 1
+    weeks before the project's as-of date (tests run once, on the last build)."""
+    if history and any(arg == "--vars" or arg.startswith("--vars=") for arg in context.args):
+        raise SystemExit("--history builds weeks before the project's as-of date: give it without --vars")
+    as_of = as_of_date() if history else None
+    for weeks in range(history, 0, -1):
+        earlier = {"unified_segments_as_of_date": (as_of - timedelta(weeks=weeks)).isoformat()}
+        history_models = ["+fct_segment_sizes", "+fct_primary_segment_snapshots", "+fct_segment_membership_history"]
+        dbt(
+            ["run", "--select", *history_models, "--vars", json.dumps(earlier)], f"as of {earlier['unified_segments_as_of_date']}"
+        )
     dbt(["build", *context.args], "building")
 
 

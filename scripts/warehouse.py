@@ -54,6 +54,10 @@ class Warehouse:
     def rows(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         raise NotImplementedError
 
+    def named_rows(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """The query's column names and its rows."""
+        raise NotImplementedError
+
     def append_arrow(self, table: str, batches: Iterator[pa.RecordBatch]) -> int:
         """Append record batches (columns in the table's order) to schema-qualified table."""
         raise NotImplementedError
@@ -136,6 +140,10 @@ class DuckDBWarehouse(Warehouse):
     def rows(self, sql, params=()):
         return self.con.execute(sql, params).fetchall()
 
+    def named_rows(self, sql):
+        cursor = self.con.execute(sql)
+        return [d[0] for d in cursor.description], cursor.fetchall()
+
     def append_arrow(self, table, batches):
         count = 0
         for batch in batches:
@@ -168,6 +176,11 @@ class PostgresWarehouse(Warehouse):
         with self.con.cursor() as cur:
             cur.execute(sql, params or None)
             return cur.fetchall()
+
+    def named_rows(self, sql):
+        with self.con.cursor() as cur:
+            cur.execute(sql)
+            return [d[0] for d in cur.description], cur.fetchall()
 
     def append_arrow(self, table, batches):
         count = 0

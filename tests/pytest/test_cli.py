@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -138,3 +139,17 @@ def test_explain_says_when_two_identifiers_are_different_people(sample):
     result = run("explain", first, second, db=sample.db)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert re.fullmatch(rf"{re.escape(first)} is p_\w+ and {re.escape(second)} is p_\w+: they are not linked\n", result.stderr)
+
+
+def test_build_with_history_first_builds_the_segments_of_earlier_weeks(sample, tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample.db, db)
+    target = ("--target-path", str(tmp_path / "dbt_target"), "--log-path", str(tmp_path / "dbt_logs"))
+    built = run("build", "--history", "1", "--select", "fct_segment_sizes", *target, db=db)
+    assert built.returncode == 0, built.stdout + built.stderr
+    dates = [d.isoformat() for (d,) in query(db, "select distinct as_of_date from marts.fct_segment_sizes order by 1")]
+    assert dates == ["2026-10-25", "2026-11-01"]  # a week before the project's as-of date, and the date itself
+    refused = run("build", "--history", "1", "--vars", "{unified_segments_as_of_date: 2026-11-01}", *target, db=db)
+    assert refused.returncode == 1 and refused.stderr.strip() == (
+        "--history builds weeks before the project's as-of date: give it without --vars"
+    )

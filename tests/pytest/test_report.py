@@ -1,7 +1,9 @@
-"""The segment report renders in headless Chromium while another reader holds the warehouse open."""
+"""The segment report renders every chart with its data in headless Chromium, while another reader
+holds the warehouse open; a screenshot of it is kept under target/ci/."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -10,11 +12,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from selenium.webdriver.support.wait import WebDriverWait
 
 from conftest import CLI, PROJECT_DIR, query
 
 CHROMIUM = Path(os.environ.get("UNIFIED_SEGMENTS_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("UNIFIED_SEGMENTS_CHROMEDRIVER", "/usr/bin/chromedriver"))
+SCREENSHOT = PROJECT_DIR / "target" / "ci" / "segment_report.png"
 
 
 @pytest.fixture
@@ -37,16 +41,18 @@ def browser():
     driver.quit()
 
 
-def test_the_report_renders_every_chart(sample, tmp_path, browser):
+def test_the_report_renders_every_chart_with_its_data(sample, tmp_path, browser):
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(sample.db, db)
-    out = tmp_path / "report.html"
+    env = {**os.environ, "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db), "UNIFIED_SEGMENTS_TARGET": "duckdb"}
+    exports, out = tmp_path / "exports", tmp_path / "report.html"
+    subprocess.run([*CLI, "export", "--out", str(exports)], cwd=PROJECT_DIR, env=env, check=True, capture_output=True)
     reader = duckdb.connect(str(db), read_only=True)  # a BI tool reading the file meanwhile
     try:
         subprocess.run(
-            [*CLI, "report", "--out", str(out)],
+            [*CLI, "report", "--out", str(out), "--exports", str(exports)],
             cwd=PROJECT_DIR,
-            env={**os.environ, "UNIFIED_SEGMENTS_DUCKDB_PATH": str(db), "UNIFIED_SEGMENTS_TARGET": "duckdb"},
+            env=env,
             check=True,
             capture_output=True,
         )
@@ -54,18 +60,37 @@ def test_the_report_renders_every_chart(sample, tmp_path, browser):
         reader.close()
 
     browser.get(out.as_uri())
+    WebDriverWait(browser, 30).until(lambda b: b.find_element("tag name", "body").get_attribute("data-rendered"))
     assert browser.find_element("tag name", "body").get_attribute("data-rendered") == "true"
-    charts = browser.find_elements("css selector", "svg.chart")
-    marks = {svg.get_attribute("id"): int(svg.get_attribute("data-marks")) for svg in charts}
-    sizes = query(db, "select count(*) from marts.fct_segment_sizes")[0][0]
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    browser.set_window_size(1200, browser.execute_script("return document.body.scrollHeight") + 100)
+    browser.save_screenshot(str(SCREENSHOT))  # kept as a CI artifact
+
     segments = query(db, "select count(distinct segment_name) from marts.fct_segment_memberships")[0][0]
-    assert marks == {"sizes": sizes, "overlap": segments * (segments - 1), "rfm": 25}
-    visible = browser.execute_script(
-        "return [...document.querySelectorAll('svg.chart .mark')]"
-        ".filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length"
+    manifest = json.loads((exports / "latest" / "manifest.json").read_text())
+    destinations = len({audience["destination"] for audience in manifest["audiences"]})
+    expected_rows = {
+        "sizes": query(db, "select count(*) from marts.fct_segment_sizes")[0][0],
+        "overlap": segments * segments,
+        "rfm": query(
+            db,
+            "select count(distinct (recency_score, frequency_score)) from marts.dim_customer_segments "
+            "where recency_score is not null",
+        )[0][0],
+        "components": query(db, "select count(distinct component_size) from identity.int_identifiers_resolved")[0][0],
+        "quality": query(db, "select count(distinct (run_started_at, status)) from audit.test_results")[0][0],
+        "exports": destinations * 3,  # added, removed, updated
+    }
+    drawn = browser.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('div.chart')].map(c => [c.id, "
+        "[Number(c.dataset.rows), [...c.querySelectorAll('[role=graphics-symbol]')]"
+        ".filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length]]))"
     )
-    assert visible == sum(marks.values())
-    assert len(browser.find_elements("css selector", "#kpis tr")) == segments + 1
+    assert {name: rows for name, (rows, _) in drawn.items()} == expected_rows
+    assert all(marks > 0 for _, marks in drawn.values()), drawn  # each chart drew what it was given
+
+    kpis = browser.find_elements("css selector", "#kpis tr")
+    assert len(kpis) == segments + 1 and "net revenue (GBP)" in kpis[0].text
     # the segments split into arms, a row per arm with its member count
     arms = query(
         db,
@@ -77,6 +102,17 @@ def test_the_report_renders_every_chart(sample, tmp_path, browser):
     rows = [r.find_elements("tag name", "td") for r in browser.find_elements("css selector", "#arms tr")[1:]]
     assert [(c[0].text, c[1].text, int(c[2].text.replace(",", ""))) for c in rows] == arms
     assert ("at_risk", "holdout") in {a[:2] for a in arms}
+    # an RFM score nobody has is named and explained
+    empty = [
+        score
+        for score in range(1, 6)
+        if score not in {s for (s,) in query(db, "select distinct frequency_score from marts.dim_customer_segments")}
+    ]
+    note = browser.find_element("css selector", "p.note").text
+    assert (f"frequency {', '.join(map(str, empty))}" in note) if empty else "nobody has" not in note
+    identity = dict(r.text.rsplit(" ", 1) for r in browser.find_elements("css selector", "#identity tr"))
+    people, identifiers = query(db, "select count(distinct person_id), count(*) from identity.int_identifiers_resolved")[0]
+    assert identity["people"] == f"{people:,}" and identity["identifiers"] == f"{identifiers:,}"
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == []
 
