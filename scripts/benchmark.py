@@ -48,11 +48,10 @@ import duckdb
 import pandas as pd
 import psutil
 import typer
-import yaml
 
 from . import febrl
 from .readme import update_section
-from .warehouse import PROJECT_DIR
+from .warehouse import PROJECT_DIR, project_var
 
 FLOOR_QUERY = """
     select coalesce(user_id, email, anonymous_id) as identifier, count(*) as events,
@@ -411,9 +410,7 @@ def main(
         (RESULTS / "generator.json").write_text(json.dumps(result, indent=2) + "\n")
         table, section = generator_table(result), "perf"
     elif benchmark.value == "matching":
-        threshold = float(
-            yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["unified_segments_match_threshold"]
-        )
+        threshold = float(project_var("unified_segments_match_threshold"))
         results = [bench_matching(name, threshold) for name in data_sets]
         command = "unified-segments benchmark matching " + " ".join(f"--data-set {name}" for name in data_sets)
         measured_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

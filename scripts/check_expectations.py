@@ -28,7 +28,7 @@ from .warehouse import PROJECT_DIR
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-EMAIL = r"^[a-z0-9_%+-]+(\.[a-z0-9_%+-]+)*@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$"
+EMAIL = warehouse.project_var("unified_segments_email_pattern")  # the pattern staging checks emails against
 SHA256_HEX = r"^[0-9a-f]{64}$"
 HASH_COLUMNS = [
     f"{platform}_{field}_sha256"

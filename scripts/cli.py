@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 import typer
-import yaml
 
 from . import (
     benchmark,
@@ -90,7 +89,7 @@ def dbt(args: list[str], description: str) -> None:
 
 def as_of_date() -> date:
     """The as-of date the project's var unified_segments_as_of_date names (today: the UTC date)."""
-    value = str(yaml.safe_load((warehouse.PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["unified_segments_as_of_date"])
+    value = str(warehouse.project_var("unified_segments_as_of_date"))
     if value.strip().lower() == "today":
         return datetime.now(UTC).date()
     try:

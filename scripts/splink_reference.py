@@ -24,9 +24,8 @@ from typing import Annotated
 
 import duckdb
 import typer
-import yaml
 
-from .warehouse import PROJECT_DIR
+from .warehouse import project_var
 
 
 def comparisons(fields: list[dict]) -> list:
@@ -56,9 +55,8 @@ def main(
 ) -> None:
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    config = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
-    fields = config["unified_segments_match_fields"]
-    rules = config["unified_segments_match_blocking_rules"]
+    fields = project_var("unified_segments_match_fields")
+    rules = project_var("unified_segments_match_blocking_rules")
     con = duckdb.connect(str(warehouse), read_only=True)
     records = con.execute("select * from identity.int_match_records").df()
     con.close()

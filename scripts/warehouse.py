@@ -88,12 +88,22 @@ class Warehouse:
         raise NotImplementedError
 
 
-def project_schemas() -> set[str]:
-    """The schemas the project reads and writes: the raw landing schema and each +schema of dbt_project.yml."""
+def project() -> dict:
+    """dbt_project.yml, read."""
     import yaml
 
-    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
-    found = {project["vars"]["unified_segments_raw_schema"]}
+    return yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+
+
+def project_var(name: str):
+    """A var's value as dbt_project.yml declares it (not as a run's --vars may override it)."""
+    return project()["vars"][name]
+
+
+def project_schemas() -> set[str]:
+    """The schemas the project reads and writes: the raw landing schema and each +schema of dbt_project.yml."""
+    config = project()
+    found = {config["vars"]["unified_segments_raw_schema"]}
 
     def walk(node) -> None:
         if isinstance(node, dict):
@@ -102,7 +112,7 @@ def project_schemas() -> set[str]:
                     found.add(value)
                 walk(value)
 
-    walk(project)
+    walk(config)
     return found
 
 

@@ -10,12 +10,13 @@
 {%- endmacro %}
 
 
-{#- True when a normalised email has the shape local@domain.tld: no spaces, one @, no empty or
-    doubled dots, a top-level domain of two or more letters. Null for null input. -#}
+{#- True when a normalised email matches var unified_segments_email_pattern (by default the shape
+    local@domain.tld: no spaces, one @, no empty or doubled dots, a top-level domain of two or more
+    letters). Null for null input. -#}
 {% macro is_valid_email(normalized_expr) -%}
     {{ return(adapter.dispatch('is_valid_email', 'unified_segments')(normalized_expr)) }}
 {%- endmacro %}
 
 {% macro default__is_valid_email(normalized_expr) -%}
-    {{ unified_segments.regexp_matches(normalized_expr, '^[a-z0-9_%+-]+([.][a-z0-9_%+-]+)*@[a-z0-9-]+([.][a-z0-9-]+)*[.][a-z]{2,}$') }}
+    {{ unified_segments.regexp_matches(normalized_expr, unified_segments.required_var('unified_segments_email_pattern')) }}
 {%- endmacro %}
