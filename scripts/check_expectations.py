@@ -24,6 +24,7 @@ from typing import Annotated
 import typer
 
 from . import warehouse
+from .progress import step
 from .warehouse import PROJECT_DIR
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -181,7 +182,8 @@ def main(
 ) -> None:
     wh = warehouse.connect(read_only=True)
     try:
-        success, failures, index = run(docs_dir, wh)
+        with step("Great Expectations"):
+            success, failures, index = run(docs_dir, wh)
     finally:
         wh.close()
     for line in failures:

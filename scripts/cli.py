@@ -47,17 +47,6 @@ app = typer.Typer(
 )
 
 
-def doc(module) -> str:
-    """A module's docstring as help: prose paragraphs joined into lines rich wraps to the terminal,
-    indented lines (examples, layouts) kept as they are."""
-    paragraphs = []
-    for paragraph in module.__doc__.strip().split("\n\n"):
-        lines = paragraph.splitlines()
-        indented = any(line.startswith(" ") for line in lines)
-        paragraphs.append(textwrap.dedent(paragraph) if indented else " ".join(line.strip() for line in lines))
-    return "\n\n".join(paragraphs)
-
-
 def dbt(args: list[str], description: str) -> None:
     """Run dbt in-process, quiet but for errors, with a bar over the nodes it runs; a summary line
     after, and exit 1 when anything failed."""

@@ -7,6 +7,7 @@ without them; off the terminal (CI, a pipe) rich draws nothing until the step en
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from rich.console import Console
@@ -35,3 +36,11 @@ def track(items: Iterable[T], total: int, description: str, disable: bool = Fals
         for item in items:
             yield item
             progress.advance(task)
+
+
+@contextmanager
+def step(description: str) -> Iterator[None]:
+    """A bar without a total, running while one long step (a dbt command, a checkpoint) runs."""
+    with bar() as progress:
+        progress.add_task(description, total=None)
+        yield

@@ -23,6 +23,7 @@ from typing import Annotated
 import typer
 
 from . import check_expectations, warehouse
+from .progress import step
 from .warehouse import PROJECT_DIR
 
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -36,7 +37,8 @@ def dbt(target_path: Path, result_file: str, *args: str) -> dict:
     result = target_path / result_file
     result.unlink(missing_ok=True)
     command = [DBT, *args, "--target-path", str(target_path)]
-    done = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    with step(f"dbt {args[0]}"):
+        done = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     if not result.is_file():
         raise SystemExit(f"dbt {' '.join(args)} did not run:\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
     return json.loads(result.read_text())
@@ -92,7 +94,8 @@ def test_results(target_path: Path) -> list[dict]:
 def expectation_results(target_path: Path) -> list[dict]:
     wh = warehouse.connect(read_only=True)
     try:
-        success, failures, index = check_expectations.run(target_path / "gx", wh)
+        with step("Great Expectations"):
+            success, failures, index = check_expectations.run(target_path / "gx", wh)
     finally:
         wh.close()
     rows = [{"area": "great_expectations", "name": f, "status": "fail", "failures": None, "message": ""} for f in failures]
