@@ -3,7 +3,9 @@
 - the flow runs one way: no intermediate model reads a mart;
 - every model has a primary-key test (unique and not_null on one column, or
   unique_combination_of_columns), or says in its meta (no_primary_key) why it has none;
-- every model an exposure names (what BI or a sync reads) has an enforced contract.
+- every model an exposure names (what BI or a sync reads) has an enforced contract;
+- no model switches on the engine itself: target.type is read in macros (one per switch) and
+  dbt_project.yml only.
 
 pyproject.toml ([tool.dbt-score]) makes these the only rules and fails on any violation.
 """
@@ -55,4 +57,12 @@ def exposed_models_have_contracts(exposure: Exposure) -> RuleViolation | None:
     )
     if loose:
         return RuleViolation(message=f"reads model(s) without an enforced contract: {', '.join(loose)}")
+    return None
+
+
+@rule
+def engine_switches_live_in_macros(model: Model) -> RuleViolation | None:
+    """A model's code does not read target.type: each engine switch is a macro (macros/cross_db)."""
+    if "target.type" in model.raw_code:
+        return RuleViolation(message="reads target.type: put the engine switch in a macro under macros/cross_db")
     return None

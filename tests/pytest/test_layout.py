@@ -62,6 +62,12 @@ def test_a_project_that_breaks_each_layout_rule_fails_naming_it(tmp_path):
     # a model BI reads without an enforced contract (a model's own config wins over its YAML)
     sql = models / "marts" / "segments" / "fct_segment_memberships.sql"
     sql.write_text("{{ config(contract={'enforced': false}) }}\n" + sql.read_text())
+    # an engine switch written in a model instead of a macro
+    edit(
+        models / "staging" / "tracking" / "base_tracking__events.sql",
+        "materialized=unified_segments.incremental_with_deletes(),",
+        "materialized='table' if target.type == 'spark' else 'incremental',",
+    )
 
     result = score(project)
     assert result.returncode != 0
@@ -69,7 +75,8 @@ def test_a_project_that_breaks_each_layout_rule_fails_naming_it(tmp_path):
     assert "int_erased_identifier_hashes" in output and "reads the mart(s) dim_customer_profiles" in output
     assert "segment_catalogue" in output and "no primary-key test" in output
     assert "segment_dashboard" in output and "without an enforced contract: fct_segment_memberships" in output
-    assert output.count("lint_rules.") == 3, output  # nothing else fails
+    assert "base_tracking__events" in output and "reads target.type" in output
+    assert output.count("lint_rules.") == 4, output  # nothing else fails
 
 
 def test_a_documented_reason_is_the_only_way_past_the_primary_key_rule(tmp_path):

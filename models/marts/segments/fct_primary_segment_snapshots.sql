@@ -1,12 +1,6 @@
 {#- Each person's primary segment at each as-of date built ('none' when in no segment).
     Incremental: a build replaces the rows of its own as-of date. fct_segment_transitions reads it. -#}
-{#- Spark without Delta replaces the as-of date's partition instead. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='insert_overwrite' if target.type == 'spark' else 'delete+insert',
-    partition_by=['as_of_date'] if target.type == 'spark' else none,
-    unique_key='as_of_date'
-) }}
+{{ config(unified_segments.replaced_per_as_of_date()) }}
 
 with
 

@@ -1,14 +1,7 @@
 {#- Segment sizes per as-of date: members and share of all profiles, one row per enabled
     segment (zero members included). Incremental: each build replaces the rows of its own as-of
     date, so the table keeps the history the size tests and anomaly checks read. -#}
-{#- Spark without Delta replaces the as-of date's partition instead. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='insert_overwrite' if target.type == 'spark' else 'delete+insert',
-    partition_by=['as_of_date'] if target.type == 'spark' else none,
-    unique_key='as_of_date',
-    on_schema_change='append_new_columns'
-) }}
+{{ config(unified_segments.replaced_per_as_of_date()) }}
 {%- set segments = segment_catalogue() %}
 
 with

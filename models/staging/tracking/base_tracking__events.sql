@@ -22,7 +22,7 @@
     window are missed, and the rows-conserved test on the source fails: run --full-refresh. -#}
 {#- Spark without Delta has no delete+insert: there it is rebuilt whole. -#}
 {{ config(
-    materialized='table' if target.type == 'spark' else 'incremental',
+    materialized=unified_segments.incremental_with_deletes(),
     incremental_strategy='delete+insert',
     unique_key='event_id',
     on_schema_change='fail'
