@@ -47,12 +47,21 @@ from .progress import track
 from .warehouse import PROJECT_DIR
 
 DESTINATIONS_FILE = PROJECT_DIR / "destinations.yml"
-# Audience family (the name segment catalogue entries list under destinations) -> its relation.
-AUDIENCES = {
-    "email_marketing": "exports.audience_email_marketing",
-    "ad_platforms": "exports.audience_ad_platforms",
-    "bi": "exports.audience_bi_memberships",
-}
+
+
+def audience_relations() -> dict[str, str]:
+    """Export family (the name segment catalogue entries list under destinations) -> its relation:
+    the exports models whose meta names a family, as models/exports/_exports__models.yml declares
+    them (the same list the dbt macros read)."""
+    config = yaml.safe_load((PROJECT_DIR / "models" / "exports" / "_exports__models.yml").read_text())
+    return {
+        model["config"]["meta"]["export_family"]: f"exports.{model['name']}"
+        for model in config["models"]
+        if (model.get("config") or {}).get("meta", {}).get("export_family")
+    }
+
+
+AUDIENCES = audience_relations()
 CHANGES = ("added", "removed", "updated")
 ERASED = "customers.int_erased_identifier_hashes"  # what erased people's rows in files are found by
 

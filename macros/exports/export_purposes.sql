@@ -1,16 +1,26 @@
-{#- The export families: one relation each in models/exports (audience_<family>), listed by catalogue
-    entries under destinations and by destinations.yml entries under family. -#}
+{#- The export families: the models that name one in their meta export_family (the audiences in
+    models/exports/_exports__models.yml, which the export reads too), listed by catalogue entries
+    under destinations and by destinations.yml entries under audience. [] while dbt parses. -#}
 {% macro export_families() -%}
-    {{ return(['email_marketing', 'ad_platforms', 'bi']) }}
+    {%- set families = [] -%}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.config.meta.get('export_family') -%}
+            {%- do families.append(node.config.meta['export_family']) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(families | sort) }}
 {%- endmacro %}
 
 
 {#- Var unified_segments_export_purposes checked: {family: purpose} for every export family
     (email_marketing, ad_platforms, bi), each purpose one of var unified_segments_consent_purposes. -#}
 {% macro export_purposes() -%}
+    {%- set chosen = var('unified_segments_export_purposes') -%}
+    {%- if not execute -%}
+        {{ return(chosen) }}
+    {%- endif -%}
     {%- set families = unified_segments.export_families() -%}
     {%- set purposes = unified_segments.consent_purpose_names().values() | unique | list -%}
-    {%- set chosen = var('unified_segments_export_purposes') -%}
     {%- if chosen is not mapping -%}
         {{ exceptions.raise_compiler_error(
             "var unified_segments_export_purposes must map each export family to a purpose, not " ~ chosen) }}

@@ -182,7 +182,7 @@ PURPOSES = {"email_marketing": ["email_marketing"], "ad_targeting": ["ad_targeti
         ),
         (
             {"unified_segments_export_purposes": {"email_marketing": "email_marketing", "sms": "email_marketing"}},
-            "var unified_segments_export_purposes: sms is no export family (email_marketing, ad_platforms, bi)",
+            "var unified_segments_export_purposes: sms is no export family (ad_platforms, bi, email_marketing)",
         ),
         (
             {"unified_segments_consent_purposes": {**PURPOSES, "analytics": ["Ad Targeting"]}},
