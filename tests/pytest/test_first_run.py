@@ -238,7 +238,8 @@ def test_a_raw_table_without_a_required_column_fails_naming_it(tmp_path):
 def test_the_as_of_date_today_is_the_utc_date_of_the_run(subset_builds):
     db, _ = subset_builds["crm only"]
     before = datetime.now(UTC).date()
-    dbt("run", "--select", "dim_customer_profiles", "dim_customer_segments", db=db, vars={"unified_segments_as_of_date": "today"})
+    profiles = ("int_customer_profiles", "dim_customer_profiles", "dim_customer_segments")  # the profile and what reads it
+    dbt("run", "--select", *profiles, db=db, vars={"unified_segments_as_of_date": "today"})
     [(as_of,)] = query(db, "select distinct as_of_date from marts.dim_customer_segments")
     assert before <= as_of <= datetime.now(UTC).date()
 
