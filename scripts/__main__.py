@@ -1,5 +1,5 @@
 """`python -m unified_segments` is the `unified-segments` command."""
 
-from .cli import main
+from unified_segments.cli import main
 
 main()

@@ -49,9 +49,9 @@ import pandas as pd
 import psutil
 import typer
 
-from . import febrl
-from .readme import update_section
-from .warehouse import PROJECT_DIR, project_var
+from unified_segments import febrl
+from unified_segments.readme import update_section
+from unified_segments.warehouse import PROJECT_DIR, project_var
 
 FLOOR_QUERY = """
     select coalesce(user_id, email, anonymous_id) as identifier, count(*) as events,
@@ -425,3 +425,7 @@ def main(
     print(table)
     if update_readme:
         update_section(section, table)
+
+
+if __name__ == "__main__":  # run as a file, python scripts/benchmark.py: the same command as in unified-segments
+    typer.run(main)

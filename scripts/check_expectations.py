@@ -23,9 +23,9 @@ from typing import Annotated
 
 import typer
 
-from . import warehouse
-from .progress import step
-from .warehouse import PROJECT_DIR
+from unified_segments import warehouse
+from unified_segments.progress import step
+from unified_segments.warehouse import PROJECT_DIR
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -191,3 +191,7 @@ def main(
     print(f"Great Expectations: {'all expectations met' if success else f'{len(failures)} failed'}; Data Docs: {index}")
     if not success:
         raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # run as a file, python scripts/check_expectations.py: the same command as in unified-segments
+    typer.run(main)

@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from . import (
+from unified_segments import (
     benchmark,
     check_expectations,
     evaluate_identity,
@@ -35,7 +35,7 @@ from . import (
     sync_segment_contract,
     warehouse,
 )
-from .progress import bar
+from unified_segments.progress import bar
 
 app = typer.Typer(
     name="unified-segments",

@@ -34,8 +34,8 @@ import duckdb
 import pyarrow as pa
 import typer
 
-from .readme import update_section
-from .warehouse import connect, duckdb_path, target_name
+from unified_segments.readme import update_section
+from unified_segments.warehouse import connect, duckdb_path, target_name
 
 EDGES_SQL = (
     "select identifier_key_a, identifier_key_b from identity.int_identifier_edges_aggregated "
@@ -262,3 +262,7 @@ def main(
                 ]
             ),
         )
+
+
+if __name__ == "__main__":  # run as a file, python scripts/evaluate_identity.py: the same command as in unified-segments
+    typer.run(main)

@@ -41,10 +41,10 @@ import pyarrow.parquet as pq
 import typer
 import yaml
 
-from . import warehouse
-from .load_raw import sha256
-from .progress import track
-from .warehouse import PROJECT_DIR
+from unified_segments import warehouse
+from unified_segments.load_raw import sha256
+from unified_segments.progress import track
+from unified_segments.warehouse import PROJECT_DIR
 
 DESTINATIONS_FILE = PROJECT_DIR / "destinations.yml"
 
@@ -483,3 +483,7 @@ def main(
     manifest = json.loads((run / "manifest.json").read_text())
     print("\n".join(summary({**e, **e["changes"]}) for e in manifest["audiences"]))
     print(f"Export: {run} (as of {manifest['as_of_date']}; previous run {manifest['previous_run']})")
+
+
+if __name__ == "__main__":  # run as a file, python scripts/export_audiences.py: the same command as in unified-segments
+    typer.run(main)

@@ -29,7 +29,7 @@ import duckdb
 import pyarrow as pa
 import typer
 
-from .progress import track
+from unified_segments.progress import track
 
 CHUNK_PEOPLE = 10_000  # fixed: changing it changes the random streams and so the data
 WINDOW_DAYS = 180
@@ -1336,3 +1336,7 @@ def main(
     metadata = generate(out, people, seed, as_of.date(), bad_share, progress=not quiet, workers=workers, typo_share=typo_share)
     rows = {t: v["raw_rows"] for t, v in metadata["expected"].items()}
     print(f"wrote {out}: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
+
+
+if __name__ == "__main__":  # run as a file, python scripts/generate_data.py: the same command as in unified-segments
+    typer.run(main)

@@ -90,3 +90,7 @@ def main(
         return
     TARGET.write_text(text)
     print(f"wrote {TARGET}")
+
+
+if __name__ == "__main__":  # run as a file, python scripts/generate_phone_countries.py: the same command as in unified-segments
+    typer.run(main)

@@ -36,9 +36,9 @@ from typing import Annotated
 import duckdb
 import typer
 
-from . import load_raw
-from .load_raw import Target
-from .warehouse import PROJECT_DIR, connect
+from unified_segments import load_raw
+from unified_segments.load_raw import Target
+from unified_segments.warehouse import PROJECT_DIR, connect
 
 DEFAULT_REALDATA = PROJECT_DIR.parent / "shared" / "realdata"
 NEWER = "online_retail.parquet"
@@ -160,3 +160,7 @@ def main(
             wh.close()
     for table, stats in summary.items():
         print(f"raw.{table}: loaded {stats['rows_loaded']:,} rows, skipped {stats['files_skipped']} already-loaded file(s)")
+
+
+if __name__ == "__main__":  # run as a file, python scripts/import_online_retail.py: the same command as in unified-segments
+    typer.run(main)

@@ -32,9 +32,9 @@ import duckdb
 import typer
 import yaml
 
-from . import adapters
-from .progress import track
-from .warehouse import PROJECT_DIR, Warehouse, connect
+from unified_segments import adapters
+from unified_segments.progress import track
+from unified_segments.warehouse import PROJECT_DIR, Warehouse, connect
 
 RAW_SCHEMA = "raw"
 
@@ -330,5 +330,7 @@ def main(
         )
 
 
-if __name__ == "__main__":
-    typer.run(main)  # the Spark venv runs the loader alone, without the dependencies of the other commands
+if (
+    __name__ == "__main__"
+):  # run as a file, python scripts/load_raw.py, or in the Spark venv (without the CLI's other dependencies)
+    typer.run(main)

@@ -23,7 +23,7 @@ from typing import Annotated
 
 import typer
 
-from .warehouse import PROJECT_DIR, connect
+from unified_segments.warehouse import PROJECT_DIR, connect
 
 SEED = PROJECT_DIR / "seeds" / "match_weights.csv"
 
@@ -81,3 +81,7 @@ def main(
     if freeze:
         write_seed(out, weights)
         print(f"\nwrote {out}: set var unified_segments_match_weights: seed to score with it")
+
+
+if __name__ == "__main__":  # run as a file, python scripts/match_weights.py: the same command as in unified-segments
+    typer.run(main)

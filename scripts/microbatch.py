@@ -37,9 +37,9 @@ from typing import Annotated
 
 import typer
 
-from . import export_audiences, warehouse
-from .load_raw import RAW_SCHEMA, declared_sources, load
-from .warehouse import PROJECT_DIR
+from unified_segments import export_audiences, warehouse
+from unified_segments.load_raw import RAW_SCHEMA, declared_sources, load
+from unified_segments.warehouse import PROJECT_DIR
 
 STATE = "audit.microbatch_runs"
 # What the models are made of: a change to any of these can change any table.
@@ -194,3 +194,7 @@ def main(
         built = " ".join(selected) or "nothing (no raw table changed)"
     print(f"micro-batch built {built}")
     print("  " + ", ".join(f"{step} {s:.1f} s" for step, s in result["seconds"].items()))
+
+
+if __name__ == "__main__":  # run as a file, python scripts/microbatch.py: the same command as in unified-segments
+    typer.run(main)

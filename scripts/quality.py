@@ -22,9 +22,9 @@ from typing import Annotated
 
 import typer
 
-from . import check_expectations, warehouse
-from .progress import step
-from .warehouse import PROJECT_DIR
+from unified_segments import check_expectations, warehouse
+from unified_segments.progress import step
+from unified_segments.warehouse import PROJECT_DIR
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 BAD = {"fail", "error", "runtime error"}
@@ -168,3 +168,7 @@ def main(
     print(value_counts() + "\n\n" + report)
     if failed:
         raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # run as a file, python scripts/quality.py: the same command as in unified-segments
+    typer.run(main)

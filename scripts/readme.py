@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .warehouse import PROJECT_DIR
+from unified_segments.warehouse import PROJECT_DIR
 
 README = PROJECT_DIR / "README.md"
 

@@ -27,9 +27,9 @@ import altair as alt
 import pandas as pd
 import typer
 
-from . import warehouse
-from .export_audiences import published_runs
-from .warehouse import PROJECT_DIR
+from unified_segments import warehouse
+from unified_segments.export_audiences import published_runs
+from unified_segments.warehouse import PROJECT_DIR
 
 QUERIES = {
     "sizes": """
@@ -303,3 +303,7 @@ def main(
     finally:
         wh.close()
     print(f"Segment report: {path}")
+
+
+if __name__ == "__main__":  # run as a file, python scripts/segment_report.py: the same command as in unified-segments
+    typer.run(main)

@@ -25,7 +25,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from .warehouse import project_var
+from unified_segments.warehouse import project_var
 
 
 def comparisons(fields: list[dict]) -> list:
@@ -79,3 +79,7 @@ def main(
     predictions = predictions.rename(columns={"record_id_l": "contact_id_l", "record_id_r": "contact_id_r"})
     predictions[["contact_id_l", "contact_id_r", "match_probability"]].to_csv(pairs, index=False)
     print(f"seconds {seconds:.2f}")
+
+
+if __name__ == "__main__":  # run as a file, python scripts/splink_reference.py: the same command as in unified-segments
+    typer.run(main)

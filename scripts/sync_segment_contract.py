@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 import yaml
 
-from .warehouse import PROJECT_DIR
+from unified_segments.warehouse import PROJECT_DIR
 
 CATALOGUE = PROJECT_DIR / "models" / "marts" / "segments" / "_segment_catalogue.yml"
 CONTRACT = PROJECT_DIR / "models" / "marts" / "segments" / "_segments__models.yml"
@@ -60,3 +60,7 @@ def main(
         sys.exit(f"{contract} is out of date with {catalogue.name}: run `make segments`")
     contract.write_text(wanted)
     print(f"updated the segment columns of {contract}")
+
+
+if __name__ == "__main__":  # run as a file, python scripts/sync_segment_contract.py: the same command as in unified-segments
+    typer.run(main)

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,21 @@ def test_build_with_history_first_builds_the_segments_of_earlier_weeks(sample, t
     assert refused.returncode == 1 and refused.stderr.strip() == (
         "--history builds weeks before the project's as-of date: give it without --vars"
     )
+
+
+def test_the_modules_still_run_as_files(tmp_path):
+    """`python scripts/load_raw.py DIR`, as the README said before the command existed, still loads,
+    and every module with a command answers --help run as a file."""
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / "crm_contacts.csv").write_text("contact_id,email,updated_at\nC1,ann@example.com,2026-10-01 10:00:00\n")
+    env = {**os.environ, "UNIFIED_SEGMENTS_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"), "UNIFIED_SEGMENTS_TARGET": "duckdb"}
+    loaded = subprocess.run(
+        [sys.executable, "scripts/load_raw.py", str(folder)], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert "raw.crm_contacts: loaded 1 rows from 1 file(s)" in loaded.stdout
+    for script in sorted((PROJECT_DIR / "scripts").glob("*.py")):
+        if 'if __name__ == "__main__":' in script.read_text():
+            helped = subprocess.run([sys.executable, str(script), "--help"], cwd=PROJECT_DIR, capture_output=True, text=True)
+            assert helped.returncode == 0 and "Usage:" in helped.stdout, f"{script.name}: {helped.stderr[-500:]}"
