@@ -107,9 +107,9 @@ def build(
     if history and any(arg == "--vars" or arg.startswith("--vars=") for arg in context.args):
         raise SystemExit("--history builds weeks before the project's as-of date: give it without --vars")
     as_of = as_of_date() if history else None
+    history_models = ["+fct_segment_sizes", "+fct_primary_segment_snapshots", "+fct_segment_membership_history"]
     for weeks in range(history, 0, -1):
         earlier = {"unified_segments_as_of_date": (as_of - timedelta(weeks=weeks)).isoformat()}
-        history_models = ["+fct_segment_sizes", "+fct_primary_segment_snapshots", "+fct_segment_membership_history"]
         dbt(
             ["run", "--select", *history_models, "--vars", json.dumps(earlier)], f"as of {earlier['unified_segments_as_of_date']}"
         )

@@ -83,7 +83,6 @@ QUERIES = {
         select cast(run_started_at as varchar) as build, status, count(*) as tests
         from audit.test_results group by 1, 2 order by 1, 2""",
 }
-CHART_IDS = ("sizes", "overlap", "rfm", "components", "quality", "exports")
 
 
 def frame(wh: warehouse.Warehouse, sql: str) -> pd.DataFrame:
